@@ -1,0 +1,22 @@
+"""Internal utilities shared by the estimators."""
+
+from ._skorch import LossModuleNet, fit_loss_module
+from ._torch import (
+    draw_seed,
+    iter_batches,
+    make_generator,
+    resolve_device,
+    seeded_construction,
+    to_tensor,
+)
+
+__all__ = [
+    "LossModuleNet",
+    "draw_seed",
+    "fit_loss_module",
+    "iter_batches",
+    "make_generator",
+    "resolve_device",
+    "seeded_construction",
+    "to_tensor",
+]

@@ -1,0 +1,123 @@
+"""Bridges between scikit-learn conventions and torch: devices, seeds, batching."""
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+def resolve_device(device):
+    """Turn a ``device`` parameter into a :class:`torch.device`.
+
+    Parameters
+    ----------
+    device : {"auto", "cpu", "cuda"} or str
+        ``"auto"`` takes CUDA when it is available and the CPU otherwise.
+        ``"cuda"`` (or ``"cuda:N"``) requires a CUDA device.
+
+    Returns
+    -------
+    device : torch.device
+        The device to compute on.
+
+    Raises
+    ------
+    ValueError
+        If CUDA is requested but not available.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={str(device)!r} was requested but CUDA is not available on this "
+            "machine; use device='cpu' or device='auto'."
+        )
+    return device
+
+
+def draw_seed(random_state):
+    """Draw an integer seed from anything :func:`~sklearn.utils.check_random_state` takes.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        Source of randomness.
+
+    Returns
+    -------
+    seed : int
+        A seed in ``[0, 2**31 - 1)``.
+    """
+    return int(check_random_state(random_state).randint(_MAX_SEED))
+
+
+def make_generator(seed, device="cpu"):
+    """Return a :class:`torch.Generator` on ``device`` seeded with ``seed``.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the generator.
+    device : torch.device or str, default="cpu"
+        Device of the generator (CUDA kernels need a CUDA generator).
+
+    Returns
+    -------
+    generator : torch.Generator
+        A freshly seeded generator; the global torch seed is never touched.
+    """
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(seed))
+    return generator
+
+
+def iter_batches(n_rows, batch_size):
+    """Yield slices that cover ``range(n_rows)`` in batches of ``batch_size`` rows.
+
+    Parameters
+    ----------
+    n_rows : int
+        Number of rows to cover.
+    batch_size : int
+        Rows per batch (the last batch may be smaller).
+
+    Yields
+    ------
+    batch : slice
+        Slice of the rows of one batch.
+    """
+    for start in range(0, n_rows, batch_size):
+        yield slice(start, min(start + batch_size, n_rows))
+
+
+def to_tensor(X, device, dtype=torch.float32):
+    """Copy a numpy array into a new tensor on ``device`` (the input is never aliased)."""
+    return torch.tensor(np.asarray(X), dtype=dtype, device=device)
+
+
+class seeded_construction:
+    """Context manager under which torch modules are built from ``seed`` alone.
+
+    ``torch.nn`` layers initialise their weights from torch's global generator. Inside
+    this context that generator is forked, seeded and restored on exit, so building a
+    model is reproducible and leaves the caller's global torch state untouched.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the weight initialisation.
+    """
+
+    def __init__(self, seed):
+        self.seed = int(seed)
+
+    def __enter__(self):
+        self._fork = torch.random.fork_rng(devices=[])
+        self._fork.__enter__()
+        torch.manual_seed(self.seed)
+        return self
+
+    def __exit__(self, *exc):
+        return self._fork.__exit__(*exc)
