@@ -1,0 +1,24 @@
+"""scikit-learn's estimator checks over every public estimator of sklearn_strata."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_strata import ScoreDiffusionDensity
+
+# Small, fast configurations: the checks test the API contract, not accuracy.
+FAST_DIFFUSION = dict(hidden_width=16, n_blocks=1, max_epochs=2, n_sampling_steps=4, n_ode_steps=2)
+
+ESTIMATORS = [
+    ScoreDiffusionDensity(**FAST_DIFFUSION),
+]
+
+# Checks expected to fail, with the reason; keyed by estimator class name.
+EXPECTED_FAILED_CHECKS = {}
+
+
+def _expected_failures(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
