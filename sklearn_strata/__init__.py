@@ -12,5 +12,14 @@ Ground-truth stratified data sets live in :mod:`sklearn_strata.datasets`.
 __version__ = "0.1.0.dev0"
 
 from .diffusion import ScoreDiffusionDensity
+from .dimension import ScoreDimensionEstimator
+from .mixture import StratifiedVAEMixture
+from .strata import StratumCounter
 
-__all__ = ["ScoreDiffusionDensity", "__version__"]
+__all__ = [
+    "ScoreDiffusionDensity",
+    "ScoreDimensionEstimator",
+    "StratifiedVAEMixture",
+    "StratumCounter",
+    "__version__",
+]

@@ -2,13 +2,28 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_strata import ScoreDiffusionDensity
+from sklearn_strata import (
+    ScoreDiffusionDensity,
+    ScoreDimensionEstimator,
+    StratifiedVAEMixture,
+    StratumCounter,
+)
 
 # Small, fast configurations: the checks test the API contract, not accuracy.
 FAST_DIFFUSION = dict(hidden_width=16, n_blocks=1, max_epochs=2, n_sampling_steps=4, n_ode_steps=2)
 
+
+def _fast_dimension_estimator():
+    return ScoreDimensionEstimator(ScoreDiffusionDensity(**FAST_DIFFUSION), noise_level=0.3)
+
+
 ESTIMATORS = [
     ScoreDiffusionDensity(**FAST_DIFFUSION),
+    _fast_dimension_estimator(),
+    StratumCounter(_fast_dimension_estimator()),
+    StratifiedVAEMixture(
+        latent_dims=[1], hidden_dims=(8,), max_epochs=3, batch_size=32, n_importance_samples=4
+    ),
 ]
 
 # Checks expected to fail, with the reason; keyed by estimator class name.

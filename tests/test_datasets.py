@@ -162,7 +162,7 @@ def test_lollipop_geometry():
     tip = X[y == 2]
     assert np.ptp(tip, axis=0).max() < 1e-12
     disk_centre = space.strata[0].origin
-    assert np.linalg.norm(tip[0] - disk_centre) == pytest.approx(3.5)
+    assert np.linalg.norm(tip[0] - disk_centre) == pytest.approx(np.sqrt(10.0))
     assert np.linalg.norm(X[y == 0] - disk_centre, axis=1).max() <= 1.0 + 1e-12
 
 

@@ -68,8 +68,8 @@ def make_lollipop(
 
     In the local plane: label 0 is the disk of radius 1 centred at the origin (dimension 2);
     label 1 is the segment from ``(1, 0)`` to ``(3, 0)`` (dimension 1), which touches the
-    disk's rim at ``(1, 0)``; label 2 is the point ``(3.5, 0)`` (dimension 0), half a unit
-    beyond the stick's far end, as in the lollipop of the local-dimension literature
+    disk's rim at ``(1, 0)``; label 2 is the isolated point ``(3, 1)`` (dimension 0), one unit
+    beside the stick's far end, as in the lollipop of the local-dimension literature
     (LIDL, FLIPD).
 
     Parameters
@@ -110,7 +110,7 @@ def make_lollipop(
     strata = [
         Ball(2, radius=1.0, rotation=_axes(2, 0, 1)),
         Segment(length=2.0, rotation=_axes(2, 0), offset=[2.0, 0.0]),
-        Point(offset=[3.5, 0.0]),
+        Point(offset=[3.0, 1.0]),
     ]
     return _make_preset(
         strata,

@@ -1,0 +1,521 @@
+"""Sieve maximum likelihood with a dimension-aware mixture of variational auto-encoders."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, DensityMixin, clone
+from sklearn.cluster import KMeans
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils import (
+    draw_seed,
+    fit_loss_module,
+    iter_batches,
+    make_generator,
+    resolve_device,
+    seeded_construction,
+    to_tensor,
+)
+from ._vae_network import VAEMixtureModule
+
+# Fraction of the epochs during which the responsibilities stay at the initial assignment.
+_WARMUP_FRACTION = 0.25
+# Floor of the learned decoder noise, in standardised units.
+_MIN_NOISE_LEVEL = 1e-3
+# Fewest neighbours (else 3 per feature) of the local PCA that matches points to latent
+# dimensions at initialisation.
+_N_NEIGHBORS = 20
+# Rows x importance samples evaluated at once at inference.
+_INFERENCE_CHUNK = 16384
+
+
+def _check_int_list(value, name, *, allow_zero, allow_empty=False):
+    values = list(np.atleast_1d(np.asarray(value, dtype=object)))
+    if not values and not allow_empty:
+        raise ValueError(f"{name} must be a non-empty list of integers, got {value!r}.")
+    out = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, Integral | np.integer):
+            raise ValueError(f"{name} must contain integers only, got {value!r}.")
+        if v < 0 or (v == 0 and not allow_zero):
+            bound = "non-negative" if allow_zero else "positive"
+            raise ValueError(f"{name} must contain {bound} integers only, got {value!r}.")
+        out.append(int(v))
+    return out
+
+
+def _local_dimensions(X, n_neighbors):
+    """Local PCA dimension of every row: position of the largest gap between the
+    log-variances of the principal directions of its neighbourhood."""
+    nn = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X)
+    n_dirs = min(n_neighbors, X.shape[1])
+    dims = np.empty(len(X), dtype=int)
+    for rows in iter_batches(len(X), 2048):
+        idx = nn.kneighbors(X[rows], return_distance=False)
+        neigh = X[idx] - X[idx].mean(axis=1, keepdims=True)
+        s = np.linalg.svd(neigh, compute_uv=False)[:, :n_dirs] ** 2
+        log_s = np.log(np.maximum(s, 1e-12 * s[:, :1] + 1e-300))
+        if n_dirs < 2:
+            dims[rows] = n_dirs
+            continue
+        dims[rows] = np.argmax(log_s[:, :-1] - log_s[:, 1:], axis=1) + 1
+    return dims
+
+
+def _initial_responsibilities(X, latent_dims, seed):
+    """Assign each point to a component whose latent dimension matches its local dimension.
+
+    Points go to the components of the nearest latent dimension (ties to the larger one,
+    which can still model the point); components of equal dimension split their points
+    by k-means. Returns one-hot responsibilities of shape ``(n_samples, K)``.
+    """
+    n, k = len(X), len(latent_dims)
+    dims = np.asarray(latent_dims)
+    unique_dims = np.unique(dims)
+    if len(unique_dims) > 1 and n > 3:
+        local = _local_dimensions(X, min(max(_N_NEIGHBORS, 3 * X.shape[1]), n - 1))
+        gap = np.abs(local[:, None] - unique_dims[None, :]) - 1e-3 * unique_dims[None, :]
+        group = unique_dims[np.argmin(gap, axis=1)]
+    else:
+        group = np.full(n, unique_dims[0])
+    resp = np.zeros((n, k))
+    for d in unique_dims:
+        comps = np.flatnonzero(dims == d)
+        members = np.flatnonzero(group == d)
+        if len(members) == 0:
+            continue
+        if len(comps) == 1:
+            labels = np.zeros(len(members), dtype=int)
+        elif len(members) < len(comps):
+            labels = np.arange(len(members))
+        else:
+            km = KMeans(n_clusters=len(comps), n_init=3, random_state=seed)
+            labels = km.fit_predict(X[members])
+        resp[members, comps[labels]] = 1.0
+    empty = resp.sum(axis=0) == 0
+    point_masses = np.flatnonzero(empty & (dims == 0))
+    if len(point_masses) and n > 2:
+        # Local PCA cannot see a point mass (its neighbourhood is isotropic noise), but it
+        # is the densest place of the data: seed it with the tightest neighbourhood.
+        n_neighbors = min(n - 1, max(5, n // (4 * k)))
+        dist, idx = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors(X)
+        taken = np.zeros(n, dtype=bool)
+        for comp in point_masses:
+            radius = np.where(taken, np.inf, dist[:, -1])
+            members = idx[np.argmin(radius)]
+            members = members[~taken[members]]
+            resp[members] = 0.0
+            resp[members, comp] = 1.0
+            taken[members] = True
+        empty = resp.sum(axis=0) == 0
+    if empty.any():
+        # A component no point matched learns from everything at a small weight.
+        resp[:, empty] = 1.0 / k
+        resp /= resp.sum(axis=1, keepdims=True)
+    return resp
+
+
+class StratifiedVAEMixture(DensityMixin, BaseEstimator):
+    """Dimension-aware mixture of variational auto-encoders (sieve MLE on strata).
+
+    The density is a mixture of ``K`` deep latent-variable models of different latent
+    dimensions ``d_k``, one per stratum,
+
+    ``p(x) = sum_k pi_k ∫ N(x; G_k(z), sigma_k^2 I) N(z; 0, I_{d_k}) dz``,
+
+    fitted by maximising ``sum_i logsumexp_k(log pi_k + ELBO_k(x_i))`` where ``ELBO_k`` is
+    the evidence lower bound of component ``k`` (a VAE with an MLP encoder and decoder). The
+    weights ``pi_k`` and the noise levels ``sigma_k`` get closed-form EM updates from the
+    responsibilities ``r_k(x) = softmax_k(log pi_k + ELBO_k(x))`` after every epoch; a
+    component of latent dimension ``0`` is a blurred point mass. Comparing held-out
+    :meth:`score` across ``latent_dims`` (e.g. with
+    :class:`~sklearn.model_selection.GridSearchCV`) is the sieve model selection.
+
+    ``X`` is centred and scaled by one common factor inside :meth:`fit` (so isotropic noise
+    stays isotropic); every output is in the units of the original ``X``.
+
+    Parameters
+    ----------
+    latent_dims : "auto" or list of int, default="auto"
+        Latent dimension of every component. ``"auto"`` takes the number of strata, their
+        dimensions and the initial assignment of the points from a
+        :class:`~sklearn_strata.strata.StratumCounter`. With a list, the points are first
+        assigned to components by matching their local PCA dimension to ``latent_dims``
+        (components of equal dimension split their points by k-means).
+    hidden_dims : tuple of int, default=(128, 128)
+        Widths of the hidden layers of every encoder (decoders mirror them).
+    noise_level : float or None, default=None
+        Standard deviation of the Gaussian decoder noise, in the units of ``X``. ``None``
+        learns one level per component (EM update, floored at ``1e-3`` of the data scale).
+    max_epochs : int, default=300
+        Number of passes over the data. The first quarter keeps the responsibilities at
+        the initial assignment.
+    batch_size : int, default=128
+        Rows per optimisation step.
+    lr : float, default=1e-3
+        Learning rate of the Adam optimiser.
+    n_importance_samples : int, default=32
+        Importance samples per component of the IWAE bound used by :meth:`score_samples`,
+        :meth:`predict_proba` and :meth:`predict`.
+    device : {"auto", "cpu", "cuda"}, default="auto"
+        Device for training and inference.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the batches, the training noise, the importance
+        samples and :meth:`sample`. With a fixed seed, fits and all outputs are
+        reproducible; inference methods are deterministic for a fitted model.
+    verbose : bool, default=False
+        Show a progress bar during training.
+    stratum_counter : estimator or None, default=None
+        Unfitted :class:`~sklearn_strata.strata.StratumCounter` used when
+        ``latent_dims="auto"`` (it is cloned, then fitted on ``X``). ``None`` uses the
+        default one.
+
+    Attributes
+    ----------
+    latent_dims_ : list of int
+        Latent dimension of every component.
+    n_components_ : int
+        Number of components ``K``.
+    weights_ : ndarray of shape (n_components,)
+        Mixture weights ``pi``.
+    noise_level_ : ndarray of shape (n_components,)
+        Decoder noise level of every component, in the units of ``X``.
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean removed from ``X``.
+    scale_ : float
+        Common scale ``X`` is divided by (root mean per-feature variance).
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the mixture module.
+    stratum_counter_ : estimator
+        The fitted stratum counter (only when ``latent_dims="auto"``).
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :meth:`fit` (only when ``X`` has string column names).
+
+    See Also
+    --------
+    sklearn.mixture.GaussianMixture : Mixture of full-dimensional Gaussians.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_strata.mixture import StratifiedVAEMixture
+    >>> rng = np.random.RandomState(0)
+    >>> t = rng.uniform(-1, 1, size=(200, 1))
+    >>> X = np.hstack([t, 0.5 * t**2, 0.01 * rng.randn(200, 1)])
+    >>> vae = StratifiedVAEMixture(latent_dims=[1], hidden_dims=(16,), max_epochs=20,
+    ...                            random_state=0).fit(X)
+    >>> vae.latent_dims_, vae.weights_
+    ([1], array([1.]))
+    >>> vae.score_samples(X[:3]).shape
+    (3,)
+    >>> X_new, labels = vae.sample(5)
+    >>> X_new.shape
+    (5, 3)
+    """
+
+    _parameter_constraints = {
+        "latent_dims": [StrOptions({"auto"}), "array-like"],
+        "hidden_dims": ["array-like"],
+        "noise_level": [None, Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "stratum_counter": [None, HasMethods(["fit"])],
+    }
+
+    def __init__(
+        self,
+        latent_dims="auto",
+        *,
+        hidden_dims=(128, 128),
+        noise_level=None,
+        max_epochs=300,
+        batch_size=128,
+        lr=1e-3,
+        n_importance_samples=32,
+        device="auto",
+        random_state=None,
+        verbose=False,
+        stratum_counter=None,
+    ):
+        self.latent_dims = latent_dims
+        self.hidden_dims = hidden_dims
+        self.noise_level = noise_level
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.n_importance_samples = n_importance_samples
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.stratum_counter = stratum_counter
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, X, y=None):
+        """Fit the mixture to ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : StratifiedVAEMixture
+            The fitted estimator.
+        """
+        self._validate_params()
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=True)
+        X = np.asarray(X, dtype=np.float64)
+        hidden_dims = _check_int_list(self.hidden_dims, "hidden_dims", allow_zero=False)
+        device = resolve_device(self.device)
+        seed = draw_seed(self.random_state)
+        n_samples, n_features = X.shape
+
+        self.mean_ = X.mean(axis=0)
+        scale = float(np.sqrt(np.mean(X.var(axis=0))))
+        self.scale_ = scale if np.isfinite(scale) and scale > 1e-12 else 1.0
+        Xs = (X - self.mean_) / self.scale_
+
+        if isinstance(self.latent_dims, str):
+            latent_dims, resp = self._auto_components(X, seed)
+        else:
+            latent_dims = _check_int_list(self.latent_dims, "latent_dims", allow_zero=True)
+            if n_samples < len(latent_dims):
+                raise ValueError(
+                    f"n_samples={n_samples} should be >= the number of components "
+                    f"len(latent_dims)={len(latent_dims)}."
+                )
+            resp = _initial_responsibilities(Xs, latent_dims, seed)
+
+        batch = min(self.batch_size, n_samples)
+        epoch_rows = n_samples if n_samples <= batch else (n_samples // batch) * batch
+        noise = None if self.noise_level is None else self.noise_level / self.scale_
+        with seeded_construction(seed):
+            module = VAEMixtureModule(
+                n_features,
+                latent_dims,
+                hidden_dims,
+                noise_level=noise,
+                min_noise_level=_MIN_NOISE_LEVEL,
+                epoch_rows=epoch_rows,
+                warmup_epochs=int(_WARMUP_FRACTION * self.max_epochs),
+            )
+        counts = resp.sum(axis=0)
+        for k, comp in enumerate(module.components):
+            center = resp[:, k] @ Xs / counts[k] if counts[k] > 0 else np.zeros(n_features)
+            comp.set_center(torch.as_tensor(center, dtype=torch.float32))
+
+        self.net_ = fit_loss_module(
+            module,
+            np.hstack([Xs, resp]),
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            device=device,
+            seed=seed,
+            verbose=bool(self.verbose),
+            desc=type(self).__name__,
+        )
+        self._seed = seed
+        self.latent_dims_ = list(latent_dims)
+        self.n_components_ = len(latent_dims)
+
+        # Final E-step: weights from the responsibilities of the trained model.
+        resp = np.exp(self._log_resp_standardised(Xs))
+        weights = np.maximum(resp.mean(axis=0), 1e-6)
+        module = self.net_.module_
+        with torch.no_grad():
+            module.log_weights.copy_(torch.as_tensor(np.log(weights / weights.sum())))
+        self.weights_ = np.exp(module.log_weights.double().cpu().numpy())
+        self.noise_level_ = np.exp(module.log_noise.double().cpu().numpy()) * self.scale_
+        return self
+
+    def _auto_components(self, X, seed):
+        if self.stratum_counter is None:
+            from ..strata import StratumCounter
+
+            counter = StratumCounter()
+        else:
+            counter = clone(self.stratum_counter)
+        if "random_state" in counter.get_params() and counter.random_state is None:
+            counter.set_params(random_state=seed)
+        counter.fit(X)
+        self.stratum_counter_ = counter
+        latent_dims = [int(d) for d in counter.strata_dims_]
+        if not latent_dims:
+            raise ValueError("latent_dims='auto': the stratum counter found no stratum in X.")
+        labels = np.asarray(counter.labels_)
+        resp = np.zeros((len(X), len(latent_dims)))
+        known = (labels >= 0) & (labels < len(latent_dims))
+        resp[np.flatnonzero(known), labels[known]] = 1.0
+        resp[~known] = 1.0 / len(latent_dims)
+        return latent_dims, resp
+
+    # ---------------------------------------------------------------- inference
+
+    def _importance_noise(self, module, device):
+        generator = make_generator(self._seed + 2, device)
+        return [
+            torch.randn((self.n_importance_samples, d), generator=generator, device=device)
+            for d in self.latent_dims_
+        ]
+
+    @torch.no_grad()
+    def _log_joint_standardised(self, Xs):
+        """``log pi_k + log p_k(x)`` (IWAE) in standardised units, shape (n, K)."""
+        module = self.net_.module_
+        module.eval()
+        device = module.log_noise.device
+        eps = self._importance_noise(module, device)
+        rows_per_batch = max(1, _INFERENCE_CHUNK // self.n_importance_samples)
+        out = np.empty((len(Xs), self.n_components_))
+        for rows in iter_batches(len(Xs), rows_per_batch):
+            x = to_tensor(Xs[rows], device)
+            log_lik = module.component_log_likelihoods(x, eps) + module.log_weights
+            out[rows] = log_lik.double().cpu().numpy()
+        return out
+
+    def _log_resp_standardised(self, Xs):
+        log_joint = self._log_joint_standardised(Xs)
+        return log_joint - np.logaddexp.reduce(log_joint, axis=1, keepdims=True)
+
+    def _standardise(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+
+    def score_samples(self, X):
+        """Log-density of every sample (importance-weighted lower bound).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points to evaluate.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+            IWAE bound of ``log p(x)`` with ``n_importance_samples`` samples per component,
+            in the units of ``X``. Deterministic for a fitted estimator.
+        """
+        log_joint = self._log_joint_standardised(self._standardise(X))
+        log_det = self.n_features_in_ * np.log(self.scale_)
+        return np.logaddexp.reduce(log_joint, axis=1) - log_det
+
+    def score(self, X, y=None):
+        """Mean log-density of ``X`` (see :meth:`score_samples`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points to evaluate.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_samples`.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def predict_proba(self, X):
+        """Posterior probability of every component (stratum) for every sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points to assign.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_components)
+            Responsibilities ``r_k(x)``; rows sum to one.
+        """
+        return np.exp(self._log_resp_standardised(self._standardise(X)))
+
+    def predict(self, X):
+        """Most probable component (stratum) of every sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points to assign.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of the component with the largest responsibility.
+        """
+        return np.argmax(self._log_joint_standardised(self._standardise(X)), axis=1)
+
+    def sample(self, n_samples=1, component=None, random_state=None):
+        """Draw samples from the fitted mixture.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        component : int or None, default=None
+            Draw only from this component (stratum); ``None`` draws components with
+            probabilities ``weights_``.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draw; ``None`` uses a seed fixed at fit time, so repeated calls
+            return the same samples.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Samples, in the units of the training data, grouped by component.
+        labels : ndarray of shape (n_samples,)
+            Component of every sample.
+        """
+        check_is_fitted(self)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if n_samples < 1:
+            raise ValueError(
+                f"Invalid value for 'n_samples': {n_samples}. The sampling requires at "
+                "least one sample."
+            )
+        seed = self._seed + 3 if random_state is None else draw_seed(random_state)
+        if component is None:
+            counts = np.random.RandomState(seed).multinomial(
+                n_samples, self.weights_ / self.weights_.sum()
+            )
+        else:
+            if isinstance(component, bool) or not isinstance(component, Integral | np.integer):
+                raise ValueError(f"component must be an integer or None, got {component!r}.")
+            if not 0 <= component < self.n_components_:
+                raise ValueError(
+                    f"component={component} is out of range; the mixture has "
+                    f"{self.n_components_} components."
+                )
+            counts = np.zeros(self.n_components_, dtype=int)
+            counts[component] = n_samples
+        module = self.net_.module_
+        module.eval()
+        device = module.log_noise.device
+        generator = make_generator(seed, device)
+        samples, labels = [], []
+        for k, count in enumerate(counts):
+            for rows in iter_batches(int(count), _INFERENCE_CHUNK):
+                n = rows.stop - rows.start
+                x = module.sample_component(k, n, generator).double().cpu().numpy()
+                samples.append(x)
+                labels.append(np.full(n, k))
+        X = np.concatenate(samples) * self.scale_ + self.mean_
+        return X, np.concatenate(labels)

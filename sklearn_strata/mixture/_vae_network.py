@@ -1,0 +1,246 @@
+"""The torch module behind :class:`~sklearn_strata.mixture.StratifiedVAEMixture`.
+
+``K`` variational auto-encoders share one ambient space; component ``k`` has a latent
+dimension ``d_k`` (possibly ``0``: a point mass blurred by the noise), a standard normal
+prior, an MLP decoder ``G_k`` and isotropic Gaussian decoder noise ``sigma_k``. The mixture
+weights ``pi`` and the noise levels are updated EM-style once per epoch (closed-form M-step
+from the responsibilities accumulated over the epoch); the encoders and decoders follow the
+gradient of the negative mixture ELBO ``-logsumexp_k(log pi_k + ELBO_k(x))``.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+_LOG_2PI = math.log(2.0 * math.pi)
+_LOGVAR_MIN, _LOGVAR_MAX = -20.0, 6.0
+_MIN_WEIGHT = 1e-6
+
+
+def _mlp(sizes):
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(nn.SiLU())
+    return nn.Sequential(*layers)
+
+
+class ComponentVAE(nn.Module):
+    """One component: encoder ``q(z|x) = N(mu(x), diag var(x))`` and decoder ``G(z)``.
+
+    Parameters
+    ----------
+    n_features : int
+        Ambient dimension ``D``.
+    latent_dim : int
+        Latent dimension ``d`` (``0`` gives a learned constant ``G``).
+    hidden_dims : tuple of int
+        Widths of the hidden layers of the encoder (the decoder mirrors them).
+    """
+
+    def __init__(self, n_features, latent_dim, hidden_dims):
+        super().__init__()
+        self.n_features = int(n_features)
+        self.latent_dim = int(latent_dim)
+        hidden = [int(h) for h in hidden_dims]
+        if self.latent_dim == 0:
+            self.center = nn.Parameter(torch.zeros(self.n_features))
+        else:
+            self.encoder = _mlp([self.n_features, *hidden, 2 * self.latent_dim])
+            self.decoder = _mlp([self.latent_dim, *hidden[::-1], self.n_features])
+
+    def set_center(self, center):
+        """Start the decoder's output at ``center`` (the mean of the points it is given)."""
+        with torch.no_grad():
+            if self.latent_dim == 0:
+                self.center.copy_(center)
+            else:
+                self.decoder[-1].bias.copy_(center)
+
+    def encode(self, x):
+        """Return the posterior mean and log-variance, each of shape ``(n, d)``."""
+        h = self.encoder(x)
+        mu, logvar = h[:, : self.latent_dim], h[:, self.latent_dim :]
+        return mu, logvar.clamp(_LOGVAR_MIN, _LOGVAR_MAX)
+
+    def decode(self, z):
+        """Map latent codes of shape ``(..., d)`` to the ambient space ``(..., D)``."""
+        if self.latent_dim == 0:
+            return self.center.expand(*z.shape[:-1], self.n_features)
+        return self.decoder(z)
+
+
+def _gaussian_log_density(sq_dist, log_sigma, n_features):
+    return -0.5 * sq_dist * torch.exp(-2.0 * log_sigma) - n_features * (log_sigma + 0.5 * _LOG_2PI)
+
+
+class VAEMixtureModule(nn.Module):
+    """Mixture of :class:`ComponentVAE` whose ``forward`` returns per-sample losses.
+
+    The input of ``forward`` during training is ``[x, r0]``: the (standardised) data and, in
+    the last ``K`` columns, the initial responsibilities used during the warm-up epochs.
+
+    Parameters
+    ----------
+    n_features : int
+        Ambient dimension ``D``.
+    latent_dims : list of int
+        Latent dimension of each component.
+    hidden_dims : tuple of int
+        Hidden widths of the encoders and decoders.
+    noise_level : float or None
+        Fixed decoder noise (standardised units), or ``None`` to learn one per component.
+    min_noise_level : float
+        Floor of the learned noise levels.
+    epoch_rows : int
+        Number of rows seen per training epoch (the M-step runs after each epoch).
+    warmup_epochs : int
+        Epochs during which the responsibilities are frozen at the initial assignment.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        latent_dims,
+        hidden_dims,
+        noise_level=None,
+        min_noise_level=1e-3,
+        epoch_rows=1,
+        warmup_epochs=0,
+    ):
+        super().__init__()
+        self.n_features = int(n_features)
+        self.latent_dims = [int(d) for d in latent_dims]
+        self.n_components = len(self.latent_dims)
+        self.components = nn.ModuleList(
+            ComponentVAE(n_features, d, hidden_dims) for d in self.latent_dims
+        )
+        self.learn_noise = noise_level is None
+        self.min_log_noise = math.log(min_noise_level)
+        init_noise = 1.0 if noise_level is None else float(noise_level)
+        k = self.n_components
+        self.register_buffer("log_weights", torch.full((k,), -math.log(k)))
+        self.register_buffer("log_noise", torch.full((k,), math.log(init_noise)))
+        self.epoch_rows = int(epoch_rows)
+        self.warmup_epochs = int(warmup_epochs)
+        self.generator = None
+        self.reset_statistics()
+        self.epochs_done = 0
+
+    # ---------------------------------------------------------------- training
+
+    def reset_statistics(self):
+        """Forget the sufficient statistics accumulated during the current epoch."""
+        self._rows = 0
+        self._resp_sum = None
+        self._sqerr_sum = None
+
+    def elbo(self, x, generator):
+        """One-sample ELBO of every component.
+
+        Returns
+        -------
+        elbo : tensor of shape (n, K)
+        sq_err : tensor of shape (n, K)
+            Squared reconstruction error of the sample, for the noise M-step.
+        """
+        elbos, sq_errs = [], []
+        for k, comp in enumerate(self.components):
+            if comp.latent_dim == 0:
+                sq = ((x - comp.center) ** 2).sum(-1)
+                kl = torch.zeros_like(sq)
+            else:
+                mu, logvar = comp.encode(x)
+                std = torch.exp(0.5 * logvar)
+                eps = torch.randn(mu.shape, generator=generator, device=x.device, dtype=x.dtype)
+                sq = ((x - comp.decode(mu + std * eps)) ** 2).sum(-1)
+                kl = 0.5 * (mu**2 + std**2 - 1.0 - logvar).sum(-1)
+            elbos.append(_gaussian_log_density(sq, self.log_noise[k], self.n_features) - kl)
+            sq_errs.append(sq)
+        return torch.stack(elbos, 1), torch.stack(sq_errs, 1)
+
+    def forward(self, X):
+        x, r0 = X[:, : self.n_features], X[:, self.n_features :]
+        elbo, sq_err = self.elbo(x, self.generator)
+        log_joint = self.log_weights + elbo
+        if self.epochs_done < self.warmup_epochs:
+            resp = r0
+            loss = -(r0 * log_joint).sum(1)
+        else:
+            resp = torch.softmax(log_joint, 1).detach()
+            loss = -torch.logsumexp(log_joint, 1)
+        if self.training and torch.is_grad_enabled():
+            self._accumulate(resp.detach(), sq_err.detach())
+        return loss / self.n_features
+
+    def _accumulate(self, resp, sq_err):
+        resp_sum = resp.sum(0)
+        sqerr_sum = (resp * sq_err).sum(0)
+        if self._resp_sum is None:
+            self._resp_sum, self._sqerr_sum = resp_sum, sqerr_sum
+        else:
+            self._resp_sum = self._resp_sum + resp_sum
+            self._sqerr_sum = self._sqerr_sum + sqerr_sum
+        self._rows += resp.shape[0]
+        if self._rows >= self.epoch_rows:
+            self.m_step(self._resp_sum, self._sqerr_sum, self._rows)
+            self.reset_statistics()
+            self.epochs_done += 1
+
+    @torch.no_grad()
+    def m_step(self, resp_sum, sqerr_sum, n_rows):
+        """Closed-form update of the weights and (if learned) the noise levels."""
+        weights = (resp_sum / n_rows).clamp_min(_MIN_WEIGHT)
+        self.log_weights.copy_(torch.log(weights / weights.sum()))
+        if self.learn_noise:
+            alive = resp_sum > 1e-3
+            var = sqerr_sum / (self.n_features * resp_sum.clamp_min(1e-12))
+            log_noise = (0.5 * torch.log(var.clamp_min(1e-30))).clamp_min(self.min_log_noise)
+            self.log_noise.copy_(torch.where(alive, log_noise, self.log_noise))
+
+    # --------------------------------------------------------------- inference
+
+    def component_log_likelihoods(self, x, eps):
+        """Importance-weighted (IWAE) bound of ``log p_k(x)`` for every component.
+
+        Parameters
+        ----------
+        x : tensor of shape (n, D)
+        eps : list of tensors of shape (S, d_k)
+            Standard normal draws, shared by all rows so that each row's value depends
+            on that row only.
+
+        Returns
+        -------
+        log_lik : tensor of shape (n, K)
+        """
+        out = []
+        for k, comp in enumerate(self.components):
+            log_sigma = self.log_noise[k]
+            if comp.latent_dim == 0:
+                sq = ((x - comp.center) ** 2).sum(-1)
+                out.append(_gaussian_log_density(sq, log_sigma, self.n_features))
+                continue
+            e = eps[k]
+            n_draws, d = e.shape
+            mu, logvar = comp.encode(x)
+            std = torch.exp(0.5 * logvar)
+            z = mu[None] + std[None] * e[:, None, :]
+            sq = ((x[None] - comp.decode(z)) ** 2).sum(-1)
+            log_px = _gaussian_log_density(sq, log_sigma, self.n_features)
+            log_pz = -0.5 * (z**2).sum(-1)
+            log_qz = -0.5 * (e**2).sum(-1)[:, None] - 0.5 * logvar.sum(-1)[None]
+            log_w = log_px + log_pz - log_qz
+            out.append(torch.logsumexp(log_w, 0) - math.log(n_draws))
+        return torch.stack(out, 1)
+
+    @torch.no_grad()
+    def sample_component(self, k, n_samples, generator):
+        """Draw ``n_samples`` points from component ``k`` (decoder mean plus noise)."""
+        comp = self.components[k]
+        device = self.log_noise.device
+        z = torch.randn((n_samples, comp.latent_dim), generator=generator, device=device)
+        noise = torch.randn((n_samples, self.n_features), generator=generator, device=device)
+        return comp.decode(z) + torch.exp(self.log_noise[k]) * noise

@@ -1,0 +1,215 @@
+"""Tests of :class:`sklearn_strata.mixture.StratifiedVAEMixture`."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import BaseEstimator, clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import NearestNeighbors
+
+from sklearn_strata.mixture import StratifiedVAEMixture
+
+FAST = dict(hidden_dims=(8,), max_epochs=3, batch_size=32, n_importance_samples=4)
+
+def _lollipop(n_samples, ambient_dim=10, noise=0.01, random_state=0):
+    """A unit disk with a unit stick attached to its rim, in R^D by a random isometry."""
+    try:
+        from sklearn_strata.datasets import make_lollipop
+    except ImportError:
+        make_lollipop = None
+    if make_lollipop is not None:
+        # Disk and stick only: the candidates of the sieve have no point component.
+        return make_lollipop(
+            n_samples,
+            ambient_dim=ambient_dim,
+            weights=(0.6, 0.4, 0.0),
+            noise=noise,
+            random_state=random_state,
+        )
+    rng = np.random.RandomState(random_state)
+    n_stick = n_samples // 3
+    n_disk = n_samples - n_stick
+    radius, angle = np.sqrt(rng.uniform(0, 1, n_disk)), rng.uniform(0, 2 * np.pi, n_disk)
+    disk = np.c_[radius * np.cos(angle), radius * np.sin(angle), np.zeros(n_disk)]
+    stick = np.c_[1 + rng.uniform(0, 1, n_stick), np.zeros((n_stick, 2))]
+    basis, _ = np.linalg.qr(rng.randn(ambient_dim, 3))
+    X = np.r_[disk, stick] @ basis.T + noise * rng.randn(n_samples, ambient_dim)
+    y = np.r_[np.zeros(n_disk, dtype=int), np.ones(n_stick, dtype=int)]
+    order = rng.permutation(n_samples)
+    return X[order], y[order]
+
+
+@pytest.fixture(scope="module")
+def lollipop():
+    return _lollipop(600, random_state=0)
+
+
+def _small(**params):
+    defaults = dict(latent_dims=[2, 1], hidden_dims=(32, 32), max_epochs=40, random_state=0)
+    return StratifiedVAEMixture(**{**defaults, **params})
+
+
+def test_fit_attributes(lollipop):
+    X, _ = lollipop
+    X_copy = X.copy()
+    est = _small().fit(X)
+    np.testing.assert_array_equal(X, X_copy)
+    assert est.latent_dims_ == [2, 1]
+    assert est.n_components_ == 2
+    assert est.weights_.shape == (2,)
+    np.testing.assert_allclose(est.weights_.sum(), 1.0)
+    assert est.noise_level_.shape == (2,)
+    assert np.all(est.noise_level_ > 0)
+    assert est.n_features_in_ == X.shape[1]
+    proba = est.predict_proba(X[:50])
+    assert proba.shape == (50, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(est.predict(X[:50]), proba.argmax(axis=1))
+    assert np.isclose(est.score(X[:50]), est.score_samples(X[:50]).mean())
+
+
+def test_reproducible_across_fits_clone_and_pickle(lollipop):
+    X, _ = lollipop
+    est = _small(max_epochs=10).fit(X)
+    scores, (samples, labels) = est.score_samples(X), est.sample(30)
+    # Inference is deterministic on a fitted model.
+    np.testing.assert_array_equal(est.score_samples(X), scores)
+    np.testing.assert_array_equal(est.sample(30)[0], samples)
+    for other in [
+        _small(max_epochs=10).fit(X),
+        clone(est).fit(X),
+        pickle.loads(pickle.dumps(est)),
+    ]:
+        np.testing.assert_array_equal(other.score_samples(X), scores)
+        other_samples, other_labels = other.sample(30)
+        np.testing.assert_array_equal(other_samples, samples)
+        np.testing.assert_array_equal(other_labels, labels)
+    assert not np.array_equal(_small(max_epochs=10, random_state=1).fit(X).sample(30)[0], samples)
+
+
+def test_score_samples_in_original_units(lollipop):
+    X, _ = lollipop
+    c = 10.0
+    est = _small(max_epochs=10).fit(X)
+    est_scaled = _small(max_epochs=10).fit(c * X)
+    np.testing.assert_allclose(
+        est_scaled.score_samples(c * X),
+        est.score_samples(X) - X.shape[1] * np.log(c),
+        rtol=1e-4,
+        atol=1e-3,
+    )
+    np.testing.assert_allclose(est_scaled.noise_level_, c * est.noise_level_, rtol=1e-4)
+    np.testing.assert_allclose(est_scaled.sample(20)[0], c * est.sample(20)[0], rtol=1e-4)
+
+
+def test_fixed_noise_level_is_in_original_units(lollipop):
+    X, _ = lollipop
+    est = _small(max_epochs=2, noise_level=0.05).fit(X)
+    np.testing.assert_allclose(est.noise_level_, 0.05, rtol=1e-5)
+
+
+def test_zero_latent_dimension():
+    # A point mass and a segment in R^5: latent dimension 0 is a blurred point.
+    rng = np.random.RandomState(0)
+    center = np.array([3.0, 1.0, 0.0, 0.0, 0.0])
+    segment = np.c_[rng.uniform(-1, 1, (200, 1)), np.zeros((200, 4))]
+    X = np.r_[center + 0.01 * rng.randn(100, 5), segment + 0.01 * rng.randn(200, 5)]
+    est = StratifiedVAEMixture([0, 1], hidden_dims=(16,), max_epochs=30, random_state=0).fit(X)
+    np.testing.assert_array_equal(est.predict(X), np.r_[np.zeros(100), np.ones(200)])
+    np.testing.assert_allclose(est.weights_, [1 / 3, 2 / 3], atol=0.02)
+    comp = est.net_.module_.components[0]
+    fitted_center = comp.center.detach().double().numpy() * est.scale_ + est.mean_
+    np.testing.assert_allclose(fitted_center, center, atol=0.01)
+    np.testing.assert_allclose(est.noise_level_[0], 0.01, rtol=0.2)
+    samples, labels = est.sample(50, component=0)
+    np.testing.assert_array_equal(labels, 0)
+    assert np.abs(samples - center).max() < 0.1
+
+
+def test_sample_component_and_errors(lollipop):
+    X, _ = lollipop
+    est = _small(max_epochs=5).fit(X)
+    samples, labels = est.sample(7, component=1)
+    assert samples.shape == (7, X.shape[1])
+    np.testing.assert_array_equal(labels, 1)
+    with pytest.raises(ValueError, match="out of range"):
+        est.sample(3, component=2)
+    with pytest.raises(ValueError, match="n_samples"):
+        est.sample(0)
+
+
+@pytest.mark.parametrize(
+    "latent_dims, match",
+    [([], "non-empty"), ([1, -1], "non-negative"), ([1.5], "integers")],
+)
+def test_invalid_latent_dims(lollipop, latent_dims, match):
+    X, _ = lollipop
+    with pytest.raises(ValueError, match=match):
+        _small(latent_dims=latent_dims).fit(X)
+
+
+class _OracleCounter(BaseEstimator):
+    """Stand-in for StratumCounter that returns the true strata of the lollipop."""
+
+    def __init__(self, labels=None, random_state=None):
+        self.labels = labels
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        self.labels_ = np.asarray(self.labels).copy()
+        self.labels_[:5] = -1  # junction points
+        self.strata_dims_ = [2, 1]
+        self.n_strata_ = 2
+        self.weights_ = np.bincount(self.labels) / len(self.labels)
+        return self
+
+
+def test_auto_latent_dims_use_the_stratum_counter(lollipop):
+    X, y = lollipop
+    counter = _OracleCounter(labels=y)
+    est = _small(latent_dims="auto", stratum_counter=counter).fit(X)
+    assert est.latent_dims_ == [2, 1]
+    assert not hasattr(counter, "labels_")  # the given counter is cloned, not fitted
+    assert est.stratum_counter_.random_state is not None
+    assert np.mean(est.predict(X) == y) > 0.9
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available")
+def test_cuda_without_cuda_raises(lollipop):
+    X, _ = lollipop
+    with pytest.raises(ValueError, match="CUDA"):
+        _small(device="cuda").fit(X)
+
+
+def test_samples_lie_near_the_data():
+    X, _ = _lollipop(1000, random_state=1)
+    X_train, X_test = X[:700], X[700:]
+    est = _small(max_epochs=150).fit(X_train)
+    samples, _ = est.sample(300)
+    nn = NearestNeighbors(n_neighbors=1).fit(X_train)
+    d_samples = np.median(nn.kneighbors(samples)[0])
+    d_test = np.median(nn.kneighbors(X_test)[0])
+    assert d_samples < 2.0 * d_test
+
+
+def test_grid_search_rejects_too_few_latent_dimensions():
+    """Sieve model selection by held-out score on the lollipop (a disk and a stick).
+
+    The under-dimensioned candidate [1, 1] must lose clearly. Among the candidates that
+    contain the truth ([2, 1], [3, 1], [2, 2]) the held-out scores agree within ~0.1 nat at
+    this training budget (nested models), so picking exactly [2, 1] is not asserted here.
+    """
+    X, _ = _lollipop(1500, random_state=0)
+    candidates = [[1, 1], [2, 1], [3, 1], [2, 2]]
+    grid = GridSearchCV(
+        StratifiedVAEMixture(hidden_dims=(64, 64), max_epochs=150, random_state=0),
+        {"latent_dims": candidates},
+        cv=3,
+        refit=False,
+    )
+    grid.fit(X)
+    scores = dict(zip(map(tuple, candidates), grid.cv_results_["mean_test_score"]))
+    assert grid.best_params_["latent_dims"] != [1, 1]
+    assert scores[(2, 1)] > scores[(1, 1)] + 5.0, scores
