@@ -29,3 +29,24 @@ def test_local_dimension_accuracy_in_r10(name, noise):
     X_new, y_new = space.sample(300, noise=noise, random_state=1)
     new_accuracy = np.mean(estimator.transform(X_new)[:, 0] == space.pointwise_dimension(y_new))
     assert new_accuracy >= 0.95, f"{name} noise={noise}: new-point accuracy {new_accuracy:.3f}"
+
+
+STRATA_CASES = [
+    ("lollipop", [2, 1, 0]),
+    ("sphere_line", [2, 1]),
+    ("string_in_doughnut", [2, 1]),
+    ("line_disk_ball", [3, 2, 1]),
+    ("disjoint_circles", [1, 1]),
+    ("crossing_planes", [2, 2]),
+]
+
+
+@pytest.mark.parametrize("name, true_dims", STRATA_CASES)
+def test_stratum_counter_finds_count_dimensions_and_labels(name, true_dims):
+    X, y, _ = preset(name)
+    counter = StratumCounter(dimension_estimator(name)).fit(X)
+    assert counter.n_strata_ == len(true_dims)
+    assert sorted(counter.strata_dims_.tolist()) == sorted(true_dims)
+    labelled = counter.labels_ != -1
+    assert labelled.mean() >= 0.8
+    assert adjusted_rand_score(y[labelled], counter.labels_[labelled]) >= 0.9

@@ -210,6 +210,6 @@ def test_grid_search_rejects_too_few_latent_dimensions():
         refit=False,
     )
     grid.fit(X)
-    scores = dict(zip(map(tuple, candidates), grid.cv_results_["mean_test_score"]))
+    scores = dict(zip(map(tuple, candidates), grid.cv_results_["mean_test_score"], strict=True))
     assert grid.best_params_["latent_dims"] != [1, 1]
     assert scores[(2, 1)] > scores[(1, 1)] + 5.0, scores
