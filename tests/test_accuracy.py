@@ -7,6 +7,9 @@ seeds.
 
 import numpy as np
 import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from sklearn_strata import StratumCounter
 
 from ._fitted import dimension_estimator, preset
 
