@@ -1,0 +1,90 @@
+"""Shared case list and helpers of the benchmarks (``bench_dimension.py``, ``bench_strata.py``).
+
+Every case is ``(name, maker, ambient_dim, noise)``; the data are drawn with
+``maker(N_SAMPLES, ambient_dim=..., noise=..., random_state=0, return_space=True)``.
+"""
+
+import os
+import pickle
+import re
+from pathlib import Path
+
+from sklearn_strata.datasets import (
+    make_crossing_planes,
+    make_line_disk_ball,
+    make_lollipop,
+    make_sphere_line,
+    make_string_in_doughnut,
+)
+
+BENCH_DIR = Path(__file__).resolve().parent
+CACHE_DIR = BENCH_DIR / ".cache"
+RESULTS = BENCH_DIR / "RESULTS.md"
+N_SAMPLES = int(os.environ.get("STRATA_BENCH_N", "3000"))
+MACHINE_NOTE = os.environ.get("STRATA_BENCH_MACHINE", "2-core CPU, torch threads 1")
+
+CASES = [
+    ("lollipop_D10", make_lollipop, 10, 0.0),
+    ("sphere_line_D10_n0.01", make_sphere_line, 10, 0.01),
+    ("lollipop_D10_n0.05", make_lollipop, 10, 0.05),
+    ("line_disk_ball_D10_n0.01", make_line_disk_ball, 10, 0.01),
+    ("crossing_planes_D10", make_crossing_planes, 10, 0.0),
+    ("string_in_doughnut_D30_n0.01", make_string_in_doughnut, 30, 0.01),
+]
+
+
+def select_cases(names):
+    """The cases whose names are in ``names`` (all cases when ``names`` is empty)."""
+    if not names:
+        return list(CASES)
+    known = {case[0]: case for case in CASES}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise SystemExit(f"unknown case(s) {unknown}; known: {sorted(known)}")
+    return [known[name] for name in names]
+
+
+def make_case(case, n_samples=None):
+    """``X, y, true_dims, space`` of a case."""
+    _, maker, ambient_dim, noise = case
+    n = N_SAMPLES if n_samples is None else n_samples
+    X, y, space = maker(n, ambient_dim=ambient_dim, noise=noise, random_state=0, return_space=True)
+    return X, y, space.pointwise_dimension(y), space
+
+
+def cache_path(name, n_samples=None):
+    """Pickle file of the fitted ``ScoreDimensionEstimator`` of a case."""
+    n = N_SAMPLES if n_samples is None else n_samples
+    return CACHE_DIR / f"score_dim_{name}_n{n}.pkl"
+
+
+def load_pickle(path):
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
+def dump_pickle(obj, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as handle:
+        pickle.dump(obj, handle)
+    tmp.replace(path)
+
+
+def markdown_table(header, rows):
+    """A markdown table from a header and rows of cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_section(heading, body, path=RESULTS):
+    """Replace (or append) the ``heading`` section of RESULTS.md, keeping every other one."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    section = f"{heading}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip() + "\n"
+    else:
+        text = text.rstrip() + "\n\n" + section
+    path.write_text(text)
