@@ -27,7 +27,14 @@ ESTIMATORS = [
 ]
 
 # Checks expected to fail, with the reason; keyed by estimator class name.
-EXPECTED_FAILED_CHECKS = {}
+EXPECTED_FAILED_CHECKS = {
+    "ScoreDimensionEstimator": {
+        "check_pipeline_consistency": (
+            "with the 2-epoch model of these checks, rounded dimensions near a reading's "
+            "threshold differ between the pipeline and the direct fit; open issue, see note"
+        ),
+    },
+}
 
 
 def _expected_failures(estimator):
