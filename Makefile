@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS)
 
 demo: $(STAMP)
-	$(PY) -m sklearn_strata.demo --out demo_output
+	$(PY) -m sklearn_strata demo --out demo_output
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
