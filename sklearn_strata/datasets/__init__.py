@@ -6,6 +6,7 @@ Stratum primitives (:class:`Point`, :class:`Segment`, :class:`Ball`, :class:`Cub
 samples any union, and the ``make_*`` presets sample classic examples.
 """
 
+from ._alanine import load_alanine_dipeptide, simulate_alanine_dipeptide
 from ._make import make_stratified
 from ._presets import (
     make_crossing_planes,
@@ -27,6 +28,7 @@ __all__ = [
     "Sphere",
     "StratifiedSpace",
     "Torus",
+    "load_alanine_dipeptide",
     "make_crossing_planes",
     "make_disjoint_circles",
     "make_line_disk_ball",
@@ -34,4 +36,5 @@ __all__ = [
     "make_sphere_line",
     "make_string_in_doughnut",
     "make_stratified",
+    "simulate_alanine_dipeptide",
 ]
