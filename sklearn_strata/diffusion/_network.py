@@ -29,21 +29,30 @@ class DenoisingNetwork(nn.Module):
     the small noise levels where the local dimension is read.
 
     The epsilon prediction and the score follow from the denoiser by Tweedie's formula.
+
+    With a ``basis`` the coordinates are first turned into principal ones: the MLP sees and
+    denoises the leading ``head_dim`` of them, and the trailing ones are an isotropic
+    Gaussian of variance ``tail_variance``, denoised exactly by the shrinkage
+    ``tail_variance / (tail_variance + s**2)`` (see ``_subspace.principal_split``).
     """
 
     def __init__(self, n_features, schedule, *, width=256, n_blocks=3, n_frequencies=16,
-                 sigma_data=0.5, t_min=1e-3):
+                 sigma_data=0.5, t_min=1e-3, basis=None, head_dim=None, tail_variance=0.0):
         super().__init__()
         self.n_features = n_features
+        self.head_dim = n_features if head_dim is None else int(head_dim)
         self.schedule = schedule
         self.sigma_data = sigma_data
         self.t_min = t_min
+        self.tail_variance = float(tail_variance)
+        basis = torch.eye(n_features) if basis is None else torch.as_tensor(basis)
+        self.register_buffer("basis", basis.to(torch.float32))
         self.register_buffer("frequencies", math.pi * 2.0 ** torch.linspace(-3, 3, n_frequencies))
         embed_dim = 2 * n_frequencies
         self.embed = nn.Sequential(nn.Linear(embed_dim, embed_dim), nn.SiLU())
-        self.inp = nn.Linear(n_features, width)
+        self.inp = nn.Linear(self.head_dim, width)
         self.blocks = nn.ModuleList(_ResidualBlock(width, embed_dim) for _ in range(n_blocks))
-        self.out = nn.Linear(width, n_features)
+        self.out = nn.Linear(width, self.head_dim)
         self.generator = None
 
     def _embedding(self, level):
@@ -60,16 +69,26 @@ class DenoisingNetwork(nn.Module):
         level : tensor of shape (n,)
             Smoothing levels.
         """
+        z = y @ self.basis
+        head = self._denoise_head(z[:, : self.head_dim], level)
+        if self.head_dim == self.n_features:
+            return head @ self.basis.T
+        shrink = self.tail_variance / (self.tail_variance + level**2)
+        tail = z[:, self.head_dim :] * shrink[:, None]
+        return torch.cat([head, tail], dim=1) @ self.basis.T
+
+    def _denoise_head(self, z, level):
+        """The MLP's denoiser of the leading principal coordinates."""
         var_data = self.sigma_data**2
         total = level**2 + var_data
         c_skip = (var_data / total)[:, None]
         c_out = (level * self.sigma_data / torch.sqrt(total))[:, None]
         c_in = (1.0 / torch.sqrt(level**2 + 1.0))[:, None]
         embedding = self._embedding(level)
-        h = self.inp(c_in * y)
+        h = self.inp(c_in * z)
         for block in self.blocks:
             h = block(h, embedding)
-        return c_skip * y + c_out * self.out(nn.functional.silu(h))
+        return c_skip * z + c_out * self.out(nn.functional.silu(h))
 
     def score(self, y, level):
         """Score ``grad log p_level(y)`` of the data blurred at ``level`` (Tweedie)."""
@@ -94,11 +113,15 @@ class DenoisingNetwork(nn.Module):
         return torch.where(half, t_uniform, t_log)
 
     def forward(self, x0):
-        """Per-sample denoising score-matching loss in epsilon form."""
-        t = self._draw_times(x0.shape[0], x0.device)
-        eps = torch.randn(x0.shape, device=x0.device, generator=self.generator)
+        """Per-sample denoising score-matching loss in epsilon form.
+
+        Only the leading principal coordinates are learned: the tail's denoiser is exact.
+        """
+        z0 = x0 @ self.basis[:, : self.head_dim]
+        t = self._draw_times(z0.shape[0], z0.device)
+        eps = torch.randn(z0.shape, device=z0.device, generator=self.generator)
         alpha, sigma = self.schedule.alpha_sigma(t)
         level = sigma / alpha
-        y = x0 + level[:, None] * eps
-        eps_hat = (y - self.denoise(y, level)) / level[:, None]
+        z = z0 + level[:, None] * eps
+        eps_hat = (z - self._denoise_head(z, level)) / level[:, None]
         return ((eps_hat - eps) ** 2).sum(dim=1)

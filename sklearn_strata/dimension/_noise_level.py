@@ -1,9 +1,10 @@
 """Automatic choice of the smoothing level at which the local dimension is read.
 
-Below the data's nearest-neighbour spacing (and below the ambient noise) the learned field
-sees individual points and noise: every direction looks normal or every direction looks
-tangent. Far above it, strata blur into one another. In between the estimate stays put
-as the level changes. The chosen level is the start of the first such plateau from below.
+Below the ambient noise (and the data's nearest-neighbour spacing) the learned field sees
+noise and individual points: normal directions are not resolved. Far above the size of the
+strata, tangent directions blur and strata merge. In between, each point's reading is clean:
+the eigenvalues of the denoiser's Jacobian sit near 0 or 1, far from the threshold. The
+level is chosen where these margins are largest (see :func:`select_level`).
 """
 
 import numpy as np
@@ -21,34 +22,55 @@ def nearest_neighbour_spacing(Z, n_neighbors=5, max_points=2000, seed=0):
     return float(np.median(distances[:, -1]))
 
 
-def candidate_levels(spacing, min_level, n_levels=8, max_level=1.0):
-    """Geometric grid of smoothing levels from about the neighbour spacing upwards."""
-    low = max(spacing, 2.0 * min_level)
-    high = max(max_level, 4.0 * low)
+def candidate_levels(spacing, min_level, n_levels=12, max_level=1.0):
+    """Geometric grid of smoothing levels from a third of the neighbour spacing upwards.
+
+    The spacing of noisy data is inflated by the ambient noise, so the grid starts below
+    it; the network's smallest trained level bounds it from below.
+    """
+    low = max(spacing / 3.0, 2.0 * min_level)
+    high = max(max_level, 8.0 * low)
     return np.geomspace(low, high, n_levels)
 
 
-def plateau_level(levels, dimensions, agreement=0.95):
-    """Pick the lowest level whose estimates agree with the next level's.
+def select_level(dimensions, margins, n_features, quantile=0.1):
+    """Pick the smoothing level at which the readings are cleanest.
+
+    At every level each point's reading has a margin (how far it is from flipping to the
+    next integer). Below the ambient noise the normal directions are not yet resolved;
+    far above the strata's size the tangent directions of points near edges, junctions
+    and curved parts blur: in both regimes the margins of many points shrink. The chosen
+    level maximises a low quantile of the margins, so that it is judged by its worst-read
+    points rather than by the easy bulk. Levels where nearly every point reads the full
+    ambient dimension (the noise regime, where margins can be large too) or dimension 0
+    (everything blurred into one blob) are skipped unless no other level is left.
 
     Parameters
     ----------
-    levels : ndarray of shape (n_levels,)
-        Increasing smoothing levels.
     dimensions : ndarray of shape (n_levels, n_points)
-        Rounded local dimension of each point at each level.
-    agreement : float, default=0.95
-        Fraction of points whose estimate must be unchanged between neighbouring levels.
+        Rounded local dimension of each point at each increasing level.
+    margins : ndarray of shape (n_levels, n_points)
+        Margin of each reading.
+    n_features : int
+        Ambient dimension ``D``.
+    quantile : float, default=0.1
+        Quantile of the margins maximised over the levels.
 
     Returns
     -------
     index : int
-        Index into ``levels`` of the chosen level.
+        Index of the chosen level.
     stability : ndarray of shape (n_levels - 1,)
-        Fraction of points unchanged between each level and the next.
+        Fraction of points whose reading is unchanged between each level and the next.
+    low_margin : ndarray of shape (n_levels,)
+        The ``quantile`` of the margins at each level.
     """
     stability = (dimensions[1:] == dimensions[:-1]).mean(axis=1)
-    stable = np.flatnonzero(stability >= agreement)
-    if stable.size:
-        return int(stable[0]), stability
-    return int(np.argmax(stability)), stability
+    low_margin = np.quantile(margins, quantile, axis=1)
+    full = (dimensions >= n_features).mean(axis=1) > 0.9
+    collapsed = (dimensions <= 0).mean(axis=1) > 0.9
+    eligible = ~full & ~collapsed
+    if not eligible.any():
+        eligible = ~full if (~full).any() else np.ones_like(full)
+    candidates = np.flatnonzero(eligible)
+    return int(candidates[np.argmax(low_margin[candidates])]), stability, low_margin

@@ -28,17 +28,27 @@ def tangent_spectrum(jacobian):
 
 
 def jacobian_rank_dimension(model, y, level, threshold=0.5):
-    """``#{eigenvalues of sym grad D > threshold}`` for each row of ``y``."""
+    """``#{eigenvalues of sym grad D > threshold}`` for each row of ``y``, and its margin.
+
+    The margin is the distance of the eigenvalue closest to the threshold: near 1/2 the
+    reading is clean (every eigenvalue near 0 or 1), near 0 it is about to flip.
+    """
     values, _ = tangent_spectrum(denoiser_jacobian(model, y, level))
-    return (values > threshold).sum(dim=1).to(y.dtype)
+    margin = (values - threshold).abs().min(dim=1).values
+    return (values > threshold).sum(dim=1).to(y.dtype), margin
 
 
 def flipd_dimension(model, y, level):
-    """FLIPD: ``D + s**2 (tr grad score + ||score||**2) = tr grad D + ||D(y) - y||**2 / s**2``."""
+    """FLIPD: ``D + s**2 (tr grad score + ||score||**2) = tr grad D + ||D(y) - y||**2 / s**2``.
+
+    Returns the continuous estimate and its margin, the distance to the nearest rounding
+    boundary (half-integer).
+    """
     levels = torch.full((y.shape[0],), float(level), device=y.device, dtype=y.dtype)
     trace = torch.diagonal(denoiser_jacobian(model, y, level), dim1=1, dim2=2).sum(dim=1)
     residual = ((model.denoise(y, levels) - y) ** 2).sum(dim=1) / float(level) ** 2
-    return trace + residual
+    estimate = trace + residual
+    return estimate, 0.5 - (estimate - torch.round(estimate)).abs()
 
 
 def normal_bundle_dimension(model, y, level, n_probes, generator, threshold=0.1):
@@ -46,7 +56,8 @@ def normal_bundle_dimension(model, y, level, n_probes, generator, threshold=0.1)
 
     The scores of ``n_probes`` perturbed copies are stacked; rescaled by ``s / sqrt(K)``,
     their squared singular values are ~1 along normal directions and ~``s**2`` along
-    tangent ones. The count of values above ``threshold`` is the normal dimension.
+    tangent ones. The count of values above ``threshold`` is the normal dimension; the
+    margin is the distance of the value closest to the threshold.
     """
     n, n_features = y.shape
     z = torch.randn((n, n_probes, n_features), generator=generator, device=y.device, dtype=y.dtype)
@@ -54,5 +65,6 @@ def normal_bundle_dimension(model, y, level, n_probes, generator, threshold=0.1)
     levels = torch.full((probes.shape[0],), float(level), device=y.device, dtype=y.dtype)
     scores = (model.denoise(probes, levels) - probes) / float(level) ** 2
     scores = scores.reshape(n, n_probes, n_features) * (float(level) / n_probes**0.5)
-    singular = torch.linalg.svdvals(scores)
-    return n_features - (singular**2 > threshold).sum(dim=1).to(y.dtype)
+    energy = torch.linalg.svdvals(scores) ** 2
+    margin = (energy - threshold).abs().min(dim=1).values.clamp(max=0.5)
+    return n_features - (energy > threshold).sum(dim=1).to(y.dtype), margin

@@ -25,10 +25,12 @@ def plot_noise_level_curve(dimension_estimator, *, ax=None, title=None):
     """Plot the local-dimension estimate against the noise level, with the chosen level.
 
     With ``noise_level="auto"``, :class:`~sklearn_strata.ScoreDimensionEstimator` reads
-    the dimensions of a subsample at a grid of smoothing levels and keeps the start of the
-    first plateau. This plot shows the mean estimated dimension at every level (left axis),
-    the fraction of points whose estimate is unchanged at the next level (right axis) and
-    the chosen ``noise_level_`` (dashed line), on a logarithmic level axis.
+    the dimensions of a subsample at a grid of smoothing levels and keeps the level where
+    the readings are cleanest (largest low percentile of their margins). This plot shows
+    the mean estimated dimension at every level (left axis), the fraction of points whose
+    estimate is unchanged at the next level and the 10th percentile of the readings'
+    margins scaled to [0, 1] (right axis), and the chosen ``noise_level_`` (dashed line),
+    on a logarithmic level axis.
 
     Parameters
     ----------
@@ -110,9 +112,16 @@ def plot_noise_level_curve(dimension_estimator, *, ax=None, title=None):
         color="C1",
         label="fraction unchanged at the next level",
     )
-    twin.set_ylim(-0.05, 1.05)
-    twin.set_ylabel("stability", color="C1")
     handles = [dimension_line, stability_line, chosen]
+    if "margin" in curve:
+        # Margins lie in [0, 1/2]: doubled, they share the stability axis.
+        (margin_line,) = twin.plot(
+            levels, 2.0 * np.asarray(curve["margin"], dtype=float), "^:", color="C2",
+            label="10th percentile of reading margins (x2)",
+        )
+        handles.insert(2, margin_line)
+    twin.set_ylim(-0.05, 1.05)
+    twin.set_ylabel("stability / margin", color="C1")
     # on the twin Axes, which is drawn on top of ``ax``
     twin.legend(handles, [h.get_label() for h in handles], loc="best", fontsize="small",
                 framealpha=0.9)
