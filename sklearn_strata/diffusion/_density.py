@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (
@@ -19,13 +19,28 @@ from ..utils import (
     seeded_construction,
     to_tensor,
 )
+from ..utils._validation import check_no_bool_numbers, rollback_on_error
 from ._network import DenoisingNetwork
 from ._ode import log_density
 from ._sampler import sample_reverse_sde
 from ._schedule import VPSchedule
+from ._subspace import principal_split
 
 _TARGET_TRAIN_STEPS = 4000
 _INFERENCE_BATCH = 1024
+
+
+def _data_scale(centred):
+    """Standard deviation of the data along its principal direction.
+
+    Stratified data usually fill a few directions of a large ambient space; dividing by the
+    average coordinate spread would blow them up with the ambient dimension, while the
+    largest principal spread keeps them in a unit box for any ``D`` (and is rotation
+    invariant).
+    """
+    n = centred.shape[0]
+    gram = centred.T @ centred / n if centred.shape[1] <= n else centred @ centred.T / n
+    return float(np.sqrt(max(np.linalg.eigvalsh(gram)[-1], 0.0)))
 
 
 class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
@@ -39,7 +54,11 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
 
     ``X`` is centred and divided by one global scale inside ``fit`` (one scale for every
     feature keeps angles, hence the geometry of the strata); every output is in the units
-    of the original ``X``.
+    of the original ``X``. When the trailing principal variances of ``X`` look like
+    isotropic noise, well separated from the leading ones (strata spanning a few
+    directions of a larger ambient space, plus ambient noise), those directions are
+    modelled exactly as a Gaussian and the network learns the leading principal
+    coordinates only (``n_learned_directions_``).
 
     Parameters
     ----------
@@ -69,6 +88,10 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         Hutchinson probes. Pass an int for reproducible results.
     verbose : bool, default=False
         Show a progress bar during ``fit``.
+    accelerator : accelerate.Accelerator or None, default=None
+        An ``accelerate.Accelerator``; when given, training goes through skorch's
+        :class:`~skorch.hf.AccelerateMixin` so it runs on every device the accelerator
+        manages (multi-GPU with ``accelerate launch``). None trains on ``device``.
 
     Attributes
     ----------
@@ -77,10 +100,14 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
     mean_ : ndarray of shape (n_features,)
         Mean of the training data.
     scale_ : float
-        Global scale of the training data (root mean variance of the features).
+        Global scale of the training data (its standard deviation along the first
+        principal direction).
+    n_learned_directions_ : int
+        Number of leading principal directions modelled by the network; the remaining
+        ``n_features_in_ - n_learned_directions_`` are an isotropic Gaussian.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column names.
     min_noise_level_ : float
         Smallest smoothing level (in the units of ``X``) the model was trained at;
@@ -119,6 +146,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "accelerator": [None, HasMethods(["prepare"])],
     }
 
     def __init__(
@@ -134,6 +162,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         device="cpu",
         random_state=None,
         verbose=False,
+        accelerator=None,
     ):
         self.hidden_width = hidden_width
         self.n_blocks = n_blocks
@@ -146,8 +175,10 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.accelerator = accelerator
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @rollback_on_error
     def fit(self, X, y=None):
         """Train the diffusion model on ``X``.
 
@@ -163,21 +194,28 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         self : ScoreDiffusionDensity
             The fitted estimator.
         """
+        check_no_bool_numbers(self)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        self.device_ = resolve_device(self.device)
+        if self.accelerator is None:
+            self.device_ = resolve_device(self.device)
+        else:
+            self.device_ = torch.device(self.accelerator.device)
         self._seed = draw_seed(self.random_state)
         self.mean_ = X.mean(axis=0)
-        self.scale_ = float(np.sqrt(X.var(axis=0).mean()))
+        self.scale_ = _data_scale(X - self.mean_)
         if not self.scale_ > 0:
             raise ValueError(
                 "X has zero variance: every sample is the same point, so there is no "
                 "distribution to learn."
             )
         Z = (X - self.mean_) / self.scale_
+        basis, head_dim, tail_variance = principal_split(Z)
+        self.n_learned_directions_ = head_dim
         schedule = VPSchedule()
         with seeded_construction(self._seed):
             module = DenoisingNetwork(
-                X.shape[1], schedule, width=self.hidden_width, n_blocks=self.n_blocks
+                X.shape[1], schedule, width=self.hidden_width, n_blocks=self.n_blocks,
+                basis=basis, head_dim=head_dim, tail_variance=tail_variance,
             )
         batch_size = min(self.batch_size, X.shape[0])
         max_epochs = self.max_epochs
@@ -195,6 +233,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
             verbose=self.verbose,
             desc="ScoreDiffusionDensity",
             cosine_lr=True,
+            accelerator=self.accelerator,
         )
         self.min_noise_level_ = float(
             schedule.smoothing_level(torch.tensor(module.t_min)) * self.scale_
@@ -284,7 +323,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
             Generated samples, in the units of the training data.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         seed = self._seed + 3 if random_state is None else draw_seed(random_state)
         generator = make_generator(seed, self.device_)
@@ -332,9 +371,25 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
 
     def _check_noise_level(self, noise_level):
         """Validate a noise level in the units of ``X``; return it in standardised units."""
-        if not isinstance(noise_level, Real) or not np.isfinite(noise_level) or noise_level <= 0:
+        if (
+            isinstance(noise_level, bool)
+            or not isinstance(noise_level, Real)
+            or not np.isfinite(noise_level)
+            or noise_level <= 0
+        ):
             raise ValueError(f"noise_level must be a positive finite float, got {noise_level!r}.")
         return float(noise_level) / self.scale_
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "net_" in self.__dict__:
+            # skorch maps a net trained on CUDA to the CPU when it is unpickled on a
+            # machine without CUDA; infer on the device the net was loaded to.
+            # A net trained through an accelerator has no device of its own.
+            device = self.net_.device
+            if device is None:
+                device = next(self.net_.module_.parameters()).device
+            self.device_ = torch.device(device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

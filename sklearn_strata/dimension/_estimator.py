@@ -9,7 +9,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..diffusion import ScoreDiffusionDensity
 from ..utils import draw_seed, iter_batches, make_generator, to_tensor
-from ._noise_level import candidate_levels, nearest_neighbour_spacing, plateau_level
+from ..utils._validation import check_no_bool_numbers, rollback_on_error
+from ._noise_level import candidate_levels, nearest_neighbour_spacing, select_level
 from ._readings import (
     denoiser_jacobian,
     flipd_dimension,
@@ -46,9 +47,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         How the dimension is read off the score field (the benchmark in
         ``benchmarks/bench_dimension.py`` compares them).
     noise_level : "auto" or float, default="auto"
-        Smoothing level ``sigma`` in the units of ``X``. ``"auto"`` takes the start of the
-        first plateau of the estimate-versus-level curve above the data's neighbour
-        spacing (see ``noise_level_curve_``).
+        Smoothing level ``sigma`` in the units of ``X``. ``"auto"`` reads the dimensions
+        on a grid of levels from below the data's neighbour spacing upwards and keeps the
+        level where the readings are cleanest: the largest 10th percentile of the margins
+        between the readings and their rounding threshold (see ``noise_level_curve_``).
     n_probes : int or "auto", default="auto"
         Perturbed copies per point for ``method="normal_bundle"``; ``"auto"`` is ``4 D``.
     random_state : int, RandomState instance or None, default=None
@@ -62,16 +64,18 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         Smoothing level used, in the units of ``X``.
     noise_level_curve_ : dict
         With ``noise_level="auto"``: ``"levels"`` (candidate levels, units of ``X``),
-        ``"mean_dimension"`` (mean estimate at each level on a subsample) and
+        ``"mean_dimension"`` (mean estimate at each level on a subsample),
         ``"stability"`` (fraction of points whose estimate is unchanged at the next
-        level). Empty when the level is given.
+        level) and ``"margin"`` (10th percentile of the distances of the readings to
+        their rounding threshold, largest where the readings are cleanest). Empty when
+        the level is given.
     dimension_pw_ : ndarray of shape (n_samples,)
         Local dimension of each training point (integers stored as floats).
     dimension_ : float
         Most frequent local dimension of the training points.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column names.
 
     See Also
@@ -116,6 +120,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @rollback_on_error
     def fit(self, X, y=None):
         """Fit (or reuse) the score model and estimate the dimension of every point.
 
@@ -131,6 +136,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         self : ScoreDimensionEstimator
             The fitted estimator.
         """
+        check_no_bool_numbers(self)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         self._seed = draw_seed(self.random_state)
         self.score_model_ = self._fitted_score_model(X)
@@ -167,34 +173,42 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         spacing = nearest_neighbour_spacing(Z, seed=self._seed)
         min_level = self.score_model_.min_noise_level_ / self.score_model_.scale_
         levels = candidate_levels(spacing, min_level)
-        dimensions = np.stack([self._dimensions(Z[rows], level) for level in levels])
-        index, stability = plateau_level(levels, dimensions)
+        readings = [self._dimensions(Z[rows], level, return_margin=True) for level in levels]
+        dimensions = np.stack([dims for dims, _ in readings])
+        margins = np.stack([margin for _, margin in readings])
+        index, stability, low_margin = select_level(dimensions, margins, Z.shape[1])
         scale = self.score_model_.scale_
         self.noise_level_curve_ = {
             "levels": levels * scale,
             "mean_dimension": dimensions.mean(axis=1),
             "stability": stability,
+            "margin": low_margin,
         }
         return float(levels[index])
 
-    def _dimensions(self, Z, level):
+    def _dimensions(self, Z, level, return_margin=False):
         """Rounded local dimensions of standardised points at a standardised level."""
         module = self.score_model_._module
         device = self.score_model_.device_
         n_features = Z.shape[1]
         generator = make_generator(self._seed + 1, device)
         out = np.empty(Z.shape[0])
+        margin = np.empty(Z.shape[0])
         for rows in iter_batches(Z.shape[0], _BATCH):
             y = to_tensor(Z[rows], device)
             if self.method == "jacobian":
-                estimate = jacobian_rank_dimension(module, y, level)
+                estimate, confidence = jacobian_rank_dimension(module, y, level)
             elif self.method == "flipd":
-                estimate = flipd_dimension(module, y, level)
+                estimate, confidence = flipd_dimension(module, y, level)
             else:
                 n_probes = 4 * n_features if self.n_probes == "auto" else self.n_probes
-                estimate = normal_bundle_dimension(module, y, level, n_probes, generator)
+                estimate, confidence = normal_bundle_dimension(
+                    module, y, level, n_probes, generator
+                )
             out[rows] = estimate.detach().cpu().numpy()
-        return np.clip(np.round(out), 0, n_features)
+            margin[rows] = confidence.detach().cpu().numpy()
+        dimensions = np.clip(np.round(out), 0, n_features)
+        return (dimensions, margin) if return_margin else dimensions
 
     def _check_input(self, X):
         check_is_fitted(self)

@@ -7,7 +7,12 @@ import torch
 from sklearn.base import BaseEstimator, DensityMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (
@@ -19,6 +24,7 @@ from ..utils import (
     seeded_construction,
     to_tensor,
 )
+from ..utils._validation import check_no_bool_numbers, rollback_on_error
 from ._vae_network import VAEMixtureModule
 
 # Fraction of the epochs during which the responsibilities stay at the initial assignment.
@@ -35,14 +41,18 @@ _INFERENCE_CHUNK = 16384
 def _check_int_list(value, name, *, allow_zero, allow_empty=False):
     values = list(np.atleast_1d(np.asarray(value, dtype=object)))
     if not values and not allow_empty:
-        raise ValueError(f"{name} must be a non-empty list of integers, got {value!r}.")
+        raise InvalidParameterError(
+            f"{name} must be a non-empty list of integers, got {value!r}."
+        )
     out = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, Integral | np.integer):
-            raise ValueError(f"{name} must contain integers only, got {value!r}.")
+            raise InvalidParameterError(f"{name} must contain integers only, got {value!r}.")
         if v < 0 or (v == 0 and not allow_zero):
             bound = "non-negative" if allow_zero else "positive"
-            raise ValueError(f"{name} must contain {bound} integers only, got {value!r}.")
+            raise InvalidParameterError(
+                f"{name} must contain {bound} integers only, got {value!r}."
+            )
         out.append(int(v))
     return out
 
@@ -160,7 +170,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
     n_importance_samples : int, default=32
         Importance samples per component of the IWAE bound used by :meth:`score_samples`,
         :meth:`predict_proba` and :meth:`predict`.
-    device : {"auto", "cpu", "cuda"}, default="auto"
+    device : {"auto", "cpu", "cuda"}, default="cpu"
         Device for training and inference.
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, the batches, the training noise, the importance
@@ -169,9 +179,15 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
     verbose : bool, default=False
         Show a progress bar during training.
     stratum_counter : estimator or None, default=None
-        Unfitted :class:`~sklearn_strata.strata.StratumCounter` used when
-        ``latent_dims="auto"`` (it is cloned, then fitted on ``X``). ``None`` uses the
-        default one.
+        :class:`~sklearn_strata.strata.StratumCounter` used when ``latent_dims="auto"``.
+        An unfitted one is cloned, then fitted on ``X``; a fitted one is reused as it is
+        (its ``strata_dims_``, and its ``predict(X)`` as the initial assignment), which
+        saves a second fit when the counter was already fitted on the same data. ``None``
+        fits the default one.
+    accelerator : accelerate.Accelerator or None, default=None
+        An ``accelerate.Accelerator``; when given, training goes through skorch's
+        :class:`~skorch.hf.AccelerateMixin` so it runs on every device the accelerator
+        manages (multi-GPU with ``accelerate launch``). None trains on ``device``.
 
     Attributes
     ----------
@@ -193,7 +209,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         The fitted stratum counter (only when ``latent_dims="auto"``).
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :meth:`fit` (only when ``X`` has string column names).
 
     See Also
@@ -226,10 +242,11 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
-        "device": [str],
+        "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "stratum_counter": [None, HasMethods(["fit"])],
+        "accelerator": [None, HasMethods(["prepare"])],
     }
 
     def __init__(
@@ -242,10 +259,11 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         batch_size=128,
         lr=1e-3,
         n_importance_samples=32,
-        device="auto",
+        device="cpu",
         random_state=None,
         verbose=False,
         stratum_counter=None,
+        accelerator=None,
     ):
         self.latent_dims = latent_dims
         self.hidden_dims = hidden_dims
@@ -258,9 +276,11 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.stratum_counter = stratum_counter
+        self.accelerator = accelerator
 
     # ------------------------------------------------------------------ fitting
 
+    @rollback_on_error
     def fit(self, X, y=None):
         """Fit the mixture to ``X``.
 
@@ -277,10 +297,12 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        check_no_bool_numbers(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=True)
         X = np.asarray(X, dtype=np.float64)
         hidden_dims = _check_int_list(self.hidden_dims, "hidden_dims", allow_zero=False)
-        device = resolve_device(self.device)
+        # With an accelerator, the accelerator places the model.
+        device = resolve_device(self.device) if self.accelerator is None else None
         seed = draw_seed(self.random_state)
         n_samples, n_features = X.shape
 
@@ -302,6 +324,11 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
 
         batch = min(self.batch_size, n_samples)
         epoch_rows = n_samples if n_samples <= batch else (n_samples // batch) * batch
+        n_processes = getattr(self.accelerator, "num_processes", 1)
+        if n_processes > 1:
+            # Under a distributed accelerator, every process sees its share of the batches
+            # (accelerate's even_batches) and runs the M-step on its own rows.
+            epoch_rows = -(-epoch_rows // (batch * n_processes)) * batch
         noise = None if self.noise_level is None else self.noise_level / self.scale_
         with seeded_construction(seed):
             module = VAEMixtureModule(
@@ -328,6 +355,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
             seed=seed,
             verbose=bool(self.verbose),
             desc=type(self).__name__,
+            accelerator=self.accelerator,
         )
         self._seed = seed
         self.latent_dims_ = list(latent_dims)
@@ -349,15 +377,24 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
 
             counter = StratumCounter()
         else:
-            counter = clone(self.stratum_counter)
-        if "random_state" in counter.get_params() and counter.random_state is None:
-            counter.set_params(random_state=seed)
-        counter.fit(X)
+            counter = self.stratum_counter
+        if hasattr(counter, "labels_"):
+            # A fitted counter is reused: its strata, and the stratum of each row of X.
+            if getattr(counter, "n_features_in_", X.shape[1]) != X.shape[1]:
+                raise ValueError(
+                    f"stratum_counter was fitted on {counter.n_features_in_} features but X "
+                    f"has {X.shape[1]}."
+                )
+            labels = np.asarray(counter.predict(X))
+        else:
+            counter = clone(counter)
+            if "random_state" in counter.get_params() and counter.random_state is None:
+                counter.set_params(random_state=seed)
+            labels = np.asarray(counter.fit(X).labels_)
         self.stratum_counter_ = counter
         latent_dims = [int(d) for d in counter.strata_dims_]
         if not latent_dims:
             raise ValueError("latent_dims='auto': the stratum counter found no stratum in X.")
-        labels = np.asarray(counter.labels_)
         resp = np.zeros((len(X), len(latent_dims)))
         known = (labels >= 0) & (labels < len(latent_dims))
         resp[np.flatnonzero(known), labels[known]] = 1.0
@@ -374,8 +411,13 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         ]
 
     @torch.no_grad()
-    def _log_joint_standardised(self, Xs):
-        """``log pi_k + log p_k(x)`` (IWAE) in standardised units, shape (n, K)."""
+    def _log_joint_standardised(self, Xs, raw=False):
+        """``log pi_k + log p_k(x)`` (IWAE) in standardised units, shape (n, K).
+
+        With ``raw=True``, ``Xs`` is in the units of ``X`` and is standardised batch by
+        batch: a standardised copy of every row would take as much memory as ``X`` (twice
+        while it is computed), issue #7.
+        """
         module = self.net_.module_
         module.eval()
         device = module.log_noise.device
@@ -383,19 +425,24 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         rows_per_batch = max(1, _INFERENCE_CHUNK // self.n_importance_samples)
         out = np.empty((len(Xs), self.n_components_))
         for rows in iter_batches(len(Xs), rows_per_batch):
-            x = to_tensor(Xs[rows], device)
+            batch = Xs[rows]
+            if raw:
+                batch = (np.asarray(batch, dtype=np.float64) - self.mean_) / self.scale_
+            x = to_tensor(batch, device)
             log_lik = module.component_log_likelihoods(x, eps) + module.log_weights
             out[rows] = log_lik.double().cpu().numpy()
         return out
 
-    def _log_resp_standardised(self, Xs):
-        log_joint = self._log_joint_standardised(Xs)
+    def _log_resp_standardised(self, Xs, raw=False):
+        log_joint = self._log_joint_standardised(Xs, raw=raw)
         return log_joint - np.logaddexp.reduce(log_joint, axis=1, keepdims=True)
 
-    def _standardise(self, X):
+    def _validated(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def _standardise(self, X):
+        return (np.asarray(self._validated(X), dtype=np.float64) - self.mean_) / self.scale_
 
     def score_samples(self, X):
         """Log-density of every sample (importance-weighted lower bound).
@@ -411,7 +458,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
             IWAE bound of ``log p(x)`` with ``n_importance_samples`` samples per component,
             in the units of ``X``. Deterministic for a fitted estimator.
         """
-        log_joint = self._log_joint_standardised(self._standardise(X))
+        log_joint = self._log_joint_standardised(self._validated(X), raw=True)
         log_det = self.n_features_in_ * np.log(self.scale_)
         return np.logaddexp.reduce(log_joint, axis=1) - log_det
 
@@ -445,7 +492,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_components)
             Responsibilities ``r_k(x)``; rows sum to one.
         """
-        return np.exp(self._log_resp_standardised(self._standardise(X)))
+        return np.exp(self._log_resp_standardised(self._validated(X), raw=True))
 
     def predict(self, X):
         """Most probable component (stratum) of every sample.
@@ -460,7 +507,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             Index of the component with the largest responsibility.
         """
-        return np.argmax(self._log_joint_standardised(self._standardise(X)), axis=1)
+        return np.argmax(self._log_joint_standardised(self._validated(X), raw=True), axis=1)
 
     def sample(self, n_samples=1, component=None, random_state=None):
         """Draw samples from the fitted mixture.

@@ -8,6 +8,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._validation import check_no_bool_numbers, rollback_on_error
 from ._graph import (
     _kneighbors,
     assign_strata,
@@ -86,9 +87,9 @@ class StratumCounter(ClusterMixin, BaseEstimator):
     ----------
     n_strata_ : int
         Number of strata found.
-    strata_dims_ : ndarray of shape (n_strata_,)
+    strata_dims_ : ndarray of shape (`n_strata_`,)
         Dimension of every stratum (mode of its points' local dimensions).
-    weights_ : ndarray of shape (n_strata_,)
+    weights_ : ndarray of shape (`n_strata_`,)
         Fraction of the labelled training points in every stratum.
     labels_ : ndarray of shape (n_samples,)
         Stratum of every training point, ordered by decreasing size; ``-1`` for junction
@@ -186,6 +187,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
 
     # the dimension estimator is a nested estimator that validates its own parameters
     @_fit_context(prefer_skip_nested_validation=False)
+    @rollback_on_error
     def fit(self, X, y=None):
         """Find the strata of ``X``.
 
@@ -201,6 +203,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         self : StratumCounter
             The fitted estimator.
         """
+        check_no_bool_numbers(self)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         self.dimension_estimator_, dims = self._local_dimensions(X)
         dims = round_dimensions(dims, X.shape[1])

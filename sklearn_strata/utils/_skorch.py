@@ -7,12 +7,15 @@ next to its architecture and lets one training loop serve them all.
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, GradientNormClipping, LRScheduler
 from skorch.dataset import Dataset
+from skorch.exceptions import DeviceWarning
+from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import CosineAnnealingLR
 from tqdm.auto import tqdm
 
@@ -22,8 +25,100 @@ from ._torch import make_generator
 class LossModuleNet(NeuralNet):
     """skorch net whose module's ``forward(X)`` returns the per-sample loss."""
 
+    # skorch pickles the attributes with these name prefixes through ``torch.load`` with a
+    # ``map_location``, so that a net trained on CUDA unpickles on a CPU-only machine. Its
+    # own list (``module_``, ``criterion_``, ``optimizer_``) misses ``module`` (the same
+    # instance as ``module_`` here) and ``callbacks_`` (the LR scheduler holds the
+    # optimizer), whose CUDA tensors would otherwise make unpickling fail without CUDA.
+    cuda_dependent_attributes_ = ["module", "callbacks"]
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return y_pred.mean()
+
+
+class _NoCriterion:
+    """Criterion of an accelerated net: the module's ``forward`` already is the loss.
+
+    Unlike an ``nn.Module`` criterion, it is not prepared by the accelerator (which would
+    refuse to wrap a module without parameters in ``DistributedDataParallel``).
+    """
+
+
+class AcceleratedLossModuleNet(AccelerateMixin, LossModuleNet):
+    """:class:`LossModuleNet` trained through an ``accelerate.Accelerator``.
+
+    skorch's :class:`~skorch.hf.AccelerateMixin` prepares the module, optimizer, learning
+    rate scheduler and data loaders with the accelerator, so training runs on every device
+    it manages (one process per GPU under ``accelerate launch``). The module and the
+    optimizer are unwrapped after training, so the net pickles like a
+    :class:`LossModuleNet`.
+    """
+
+    def _unwrap_accelerator(self):
+        # skorch unwraps the modules only. The optimizer accelerate wraps, whose ``step``
+        # the learning rate scheduler patches, cannot be pickled: unwrap it too.
+        if self._wrapped_with_accelerator:
+            for name in self._optimizers:
+                wrapped = getattr(self, name + "_")
+                optimizer = getattr(wrapped, "optimizer", wrapped)
+                setattr(self, name + "_", optimizer)
+                for _, callback in self.callbacks_:
+                    scheduler = getattr(callback, "lr_scheduler_", None)
+                    if getattr(scheduler, "optimizer", None) is wrapped:
+                        scheduler.optimizer = optimizer
+        super()._unwrap_accelerator()
+
+    def __setstate__(self, state):
+        # The accelerator placed the net (device=None): skorch loads its tensors on the
+        # CPU, with a warning that the device was not specified.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeviceWarning)
+            super().__setstate__(state)
+        self.device = None
+
+
+class AcceleratedGradientClipping(GradientNormClipping):
+    """Gradient norm clipping through the accelerator.
+
+    ``Accelerator.clip_grad_norm_`` unscales mixed-precision gradients before clipping and
+    clips the gradients synchronised across processes (once per accumulated step).
+    """
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        if self.gradient_clip_value is None or not net.accelerator.sync_gradients:
+            return
+        net.accelerator.clip_grad_norm_(
+            [param for _, param in named_parameters],
+            self.gradient_clip_value,
+            norm_type=self.gradient_clip_norm_type,
+        )
+
+
+_PREPARED_LISTS = ("_models", "_optimizers", "_schedulers", "_dataloaders")
+
+
+def _forget_prepared(accelerator, n_prepared):
+    """Drop the references the accelerator kept to the objects prepared for one fit.
+
+    ``Accelerator.prepare`` records every model, optimizer, scheduler and data loader (one
+    per epoch here); without this, an accelerator reused across fits (``GridSearchCV``)
+    would keep every trained model alive, and pickle them along with the estimator.
+    """
+    for name, n in n_prepared.items():
+        del getattr(accelerator, name)[n:]
+
+
+def _sync_buffers(accelerator, module):
+    """Give every process the buffers of the main one.
+
+    ``DistributedDataParallel`` keeps the parameters equal across processes, but buffers
+    updated during training (the EM statistics of a mixture) end as each process left them.
+    """
+    if getattr(accelerator, "num_processes", 1) > 1:
+        from accelerate.utils import broadcast
+
+        for buffer in module.buffers():
+            buffer.copy_(broadcast(buffer.detach().clone(), from_process=0))
 
 
 class EpochProgressBar(Callback):
@@ -41,6 +136,12 @@ class EpochProgressBar(Callback):
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         self.bar_.close()
+
+    def __getstate__(self):
+        # The tqdm bar holds the output stream, which cannot be pickled.
+        state = self.__dict__.copy()
+        state.pop("bar_", None)
+        return state
 
 
 class FiniteLossGuard(Callback):
@@ -69,6 +170,7 @@ def fit_loss_module(
     weight_decay=0.0,
     clip_norm=1.0,
     cosine_lr=False,
+    accelerator=None,
 ):
     """Train ``module`` (whose forward returns per-sample losses) on ``X`` through skorch.
 
@@ -98,24 +200,44 @@ def fit_loss_module(
         Gradient norm clipping threshold.
     cosine_lr : bool, default=False
         Anneal the learning rate to zero over the epochs with a cosine schedule.
+    accelerator : accelerate.Accelerator or None, default=None
+        When given, train through skorch's :class:`~skorch.hf.AccelerateMixin` on the
+        device(s) the accelerator manages; ``device`` is then ignored.
 
     Returns
     -------
     net : LossModuleNet
         The trained, initialised skorch net.
     """
-    device = torch.device(device)
-    module.generator = make_generator(seed + 1, device)
-    callbacks = [("clip", GradientNormClipping(clip_norm)), ("finite", FiniteLossGuard())]
+    if accelerator is None:
+        device = torch.device(device)
+        net_class = LossModuleNet
+        placement = {"device": str(device), "criterion": torch.nn.MSELoss}
+        clip = GradientNormClipping(clip_norm)
+        noise_seed = seed + 1
+    else:
+        # skorch leaves device placement to the accelerator (device=None). Each process
+        # draws its own training noise (accelerate syncs the batch order itself).
+        device = torch.device(accelerator.device)
+        noise_seed = seed + 1 + getattr(accelerator, "process_index", 0)
+        # The "auto" sink of skorch's log (accelerator.print) would ignore verbose=0.
+        net_class = AcceleratedLossModuleNet
+        placement = {
+            "accelerator": accelerator,
+            "callbacks__print_log__sink": print,
+            "criterion": _NoCriterion,
+        }
+        clip = AcceleratedGradientClipping(clip_norm)
+    module.generator = make_generator(noise_seed, device)
+    callbacks = [("clip", clip), ("finite", FiniteLossGuard())]
     if cosine_lr:
         callbacks.append(
             ("cosine", LRScheduler(policy=CosineAnnealingLR, T_max=max_epochs, step_every="epoch"))
         )
     if verbose:
         callbacks.append(("progress", EpochProgressBar(desc)))
-    net = LossModuleNet(
+    net = net_class(
         module,
-        criterion=torch.nn.MSELoss,
         optimizer=torch.optim.AdamW,
         optimizer__weight_decay=weight_decay,
         lr=lr,
@@ -127,10 +249,24 @@ def fit_loss_module(
         iterator_train__drop_last=len(X) > batch_size,
         dataset=Dataset,
         callbacks=callbacks,
-        device=str(device),
         verbose=0,
+        **placement,
     )
-    net.fit(np.asarray(X, dtype=np.float32), None)
+    n_prepared = {
+        name: len(getattr(accelerator, name))
+        for name in _PREPARED_LISTS
+        if isinstance(getattr(accelerator, name, None), list)
+    }
+    try:
+        net.fit(np.asarray(X, dtype=np.float32), None)
+    finally:
+        _forget_prepared(accelerator, n_prepared)
+    if len(net.history) < max_epochs or "train_loss" not in net.history[-1]:
+        # skorch ends training quietly on KeyboardInterrupt and returns the half-trained
+        # net; interrupt the estimator's fit instead of yielding a half-trained model.
+        raise KeyboardInterrupt(f"training was interrupted at epoch {len(net.history)}")
     module.generator = None
     net.module_.eval()
+    if accelerator is not None:
+        _sync_buffers(accelerator, net.module_)
     return net

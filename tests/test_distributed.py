@@ -1,0 +1,154 @@
+"""Distributed training: hyperparameter searches on a dask cluster, and accelerate.
+
+- ``GridSearchCV`` and ``cross_val_score`` run on a real ``dask.distributed`` cluster
+  (scheduler and two worker processes on the loopback interface) through joblib's dask
+  backend, and give exactly the results of the local sequential run;
+- ``accelerator=accelerate.Accelerator(cpu=True)`` trains through skorch's
+  ``AccelerateMixin`` (the path of multi-GPU training under ``accelerate launch``),
+  reproduces the plain fit, and the fitted estimators still pickle.
+"""
+
+import importlib
+import logging
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+
+from ._fast import assert_same_outputs, make_estimator, outputs, training_data
+
+CV = KFold(n_splits=3, shuffle=True, random_state=0)
+
+
+def _curve(n_samples=48, seed=0):
+    """A noisy parabola in R^3: a one-dimensional stratum."""
+    rng = np.random.RandomState(seed)
+    t = rng.uniform(-1, 1, size=(n_samples, 1))
+    return np.hstack([t, t**2, 0.05 * rng.randn(n_samples, 1)])
+
+
+X_CURVE = _curve()
+
+SEARCHES = {
+    "diffusion": {"hidden_width": [8, 16], "n_blocks": [0, 1]},
+    "vae": {"latent_dims": [[1], [2]]},
+}
+
+
+# --- dask ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dask_client():
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    try:
+        client = distributed.Client(cluster)
+        try:
+            # As in this process (conftest.py): one torch thread per worker, so that the
+            # two workers do not fight over the cores and reductions run in the same order.
+            client.run(torch.set_num_threads, 1)
+            client.run(importlib.import_module, "sklearn_strata")
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def _on_dask(client, run):
+    """``run()`` under joblib's dask backend; checks the work went to the cluster."""
+    from dask.distributed import get_task_stream
+
+    with get_task_stream(client) as stream, joblib.parallel_backend("dask"):
+        result = run()
+    assert len(stream.data) > 0, "nothing ran on the dask workers"
+    return result
+
+
+def _assert_same_search(remote, local, name):
+    for key in ["mean_test_score"] + [f"split{i}_test_score" for i in range(CV.get_n_splits())]:
+        np.testing.assert_array_equal(remote.cv_results_[key], local.cv_results_[key], name)
+    assert np.all(np.isfinite(local.cv_results_["mean_test_score"])), name
+    assert remote.best_params_ == local.best_params_, name
+    # The refitted best model came back from the cluster intact.
+    assert_same_outputs(
+        outputs(remote.best_estimator_, X_CURVE[:8]), outputs(local.best_estimator_, X_CURVE[:8])
+    )
+
+
+def test_searches_on_dask_match_sequential(dask_client):
+    # One test for every search, so that pytest-xdist starts a single cluster.
+    for name, grid in SEARCHES.items():
+        search = GridSearchCV(make_estimator(name), grid, cv=CV)
+        local = clone(search).fit(X_CURVE)
+        remote = _on_dask(dask_client, lambda search=search: clone(search).fit(X_CURVE))
+        _assert_same_search(remote, local, name)
+
+    estimator = make_estimator("diffusion")
+    local = cross_val_score(estimator, X_CURVE, cv=CV)
+    remote = _on_dask(dask_client, lambda: cross_val_score(estimator, X_CURVE, cv=CV))
+    np.testing.assert_array_equal(remote, local)
+    assert np.all(np.isfinite(local))
+
+
+# --- accelerate ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def accelerator():
+    accelerate = pytest.importorskip("accelerate")
+    return accelerate.Accelerator(cpu=True)
+
+
+@pytest.mark.parametrize("name", ["diffusion", "vae"])
+def test_accelerator_trains_like_the_plain_fit(accelerator, name):
+    X = training_data()
+    accelerated = make_estimator(name, max_epochs=4, accelerator=accelerator).fit(X)
+    plain = make_estimator(name, max_epochs=4).fit(X)
+
+    assert type(accelerated.net_).__name__ == "AcceleratedLossModuleNet"
+    losses = np.asarray(accelerated.net_.history[:, "train_loss"])
+    assert len(losses) == 4
+    assert np.all(np.isfinite(losses))
+    assert np.all(np.isfinite(accelerated.score_samples(X)))
+    # On one CPU process, accelerate changes nothing in the arithmetic.
+    np.testing.assert_array_equal(losses, plain.net_.history[:, "train_loss"])
+    assert_same_outputs(outputs(accelerated, X), outputs(plain, X))
+    # The accelerator forgets what it prepared for the fit (nothing kept alive).
+    for attribute in ("_models", "_optimizers", "_schedulers", "_dataloaders"):
+        assert getattr(accelerator, attribute, []) == []
+
+
+@pytest.mark.parametrize("name", ["diffusion", "vae"])
+def test_accelerated_estimator_pickles(accelerator, name):
+    X = training_data()
+    estimator = make_estimator(name, accelerator=accelerator).fit(X)
+    expected = outputs(estimator, X)
+    loaded = pickle.loads(pickle.dumps(estimator))
+    assert_same_outputs(outputs(loaded, X), expected)
+    # The unpickled estimator is still a working accelerated estimator.
+    refit = loaded.fit(X)
+    assert_same_outputs(outputs(refit, X), expected)
+
+
+def test_accelerator_loss_decreases(accelerator):
+    X = _curve(200)
+    estimator = make_estimator(
+        "diffusion", max_epochs=30, batch_size=50, accelerator=accelerator
+    ).fit(X)
+    losses = np.asarray(estimator.net_.history[:, "train_loss"])
+    assert np.all(np.isfinite(losses))
+    assert losses[-5:].mean() < losses[:5].mean()
+    assert np.all(np.isfinite(estimator.score_samples(X[:10])))
