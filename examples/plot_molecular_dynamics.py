@@ -1,7 +1,7 @@
 """
-==============================================================
+================================================================
 Local dimensions and strata of alanine dipeptide's conformations
-==============================================================
+================================================================
 
 Alanine dipeptide (Ace-Ala-Nme) is the "hydrogen atom" of biomolecular simulation: its
 conformations are described, to a good approximation, by two backbone dihedral angles,
@@ -28,7 +28,7 @@ import numpy as np
 from sklearn_strata import ScoreDiffusionDensity, ScoreDimensionEstimator, StratumCounter
 from sklearn_strata.datasets import load_alanine_dipeptide
 
-SMALL = bool(os.environ.get("SKLEARN_STRATA_EXAMPLE_SMALL"))
+SMALL = os.environ.get("SKLEARN_STRATA_EXAMPLE_SMALL", "0") not in ("", "0")
 
 # %%
 # The trajectory
