@@ -1,9 +1,11 @@
-"""Run every benchmark in order (``make bench``): local dimensions, then strata.
+"""Run every benchmark in order (``make bench``): local dimensions, strata, then scale.
 
     python benchmarks/run_all.py [case ...]
 
 ``bench_strata.py`` reuses the estimators that ``bench_dimension.py`` fitted and pickled under
-``benchmarks/.cache/``. Both write their sections of ``benchmarks/RESULTS.md``.
+``benchmarks/.cache/``. ``bench_scale.py`` (inference time and peak memory on up to 10^6 rows,
+about 15 minutes) takes no cases: ``STRATA_BENCH_SCALE_MAX`` caps its largest size (e.g.
+``STRATA_BENCH_SCALE_MAX=10000``). Each writes its section of ``benchmarks/RESULTS.md``.
 """
 
 import sys
@@ -12,13 +14,14 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import bench_dimension, bench_strata
+from benchmarks import bench_dimension, bench_scale, bench_strata
 
 
 def main(argv=None):
     names = sys.argv[1:] if argv is None else argv
     bench_dimension.main(names)
     bench_strata.main(names)
+    bench_scale.main([])
 
 
 if __name__ == "__main__":

@@ -557,12 +557,17 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         module.eval()
         device = module.log_noise.device
         generator = make_generator(seed, device)
-        samples, labels = [], []
+        # Filled in place, batch by batch: a list of batches, its concatenation and the
+        # rescaled copies would hold ~3 times the output at once (issue #7).
+        X = np.empty((n_samples, self.n_features_in_))
+        labels = np.repeat(np.arange(self.n_components_), counts)
+        start = 0
         for k, count in enumerate(counts):
             for rows in iter_batches(int(count), _INFERENCE_CHUNK):
                 n = rows.stop - rows.start
-                x = module.sample_component(k, n, generator).double().cpu().numpy()
-                samples.append(x)
-                labels.append(np.full(n, k))
-        X = np.concatenate(samples) * self.scale_ + self.mean_
-        return X, np.concatenate(labels)
+                x = module.sample_component(k, n, generator)
+                X[start : start + n] = x.double().cpu().numpy()
+                start += n
+        X *= self.scale_
+        X += self.mean_
+        return X, labels

@@ -29,6 +29,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
+# New points assigned at once by ``assign_strata``: its neighbour distances, indices and
+# votes take O(rows * n_neighbors) memory, so rows are processed in batches of this size.
+_PREDICT_BATCH = 65536
+
 __all__ = [
     "assign_strata",
     "component_labels",
@@ -523,13 +527,19 @@ def assign_strata(X_fit, labels, X, *, n_neighbors=10, radius):
         return pred
     k = min(n_neighbors, labelled.size)
     nn = NearestNeighbors(n_neighbors=k).fit(X_fit[labelled])
-    dist, idx = nn.kneighbors(X)
-    votes = labels[labelled][idx]
+    labelled_labels = labels[labelled]
     n_strata = labels.max() + 1
-    counts = np.zeros((X.shape[0], n_strata), dtype=np.intp)
-    rows = np.repeat(np.arange(X.shape[0]), k)
-    valid = (dist <= radius).ravel()
-    np.add.at(counts, (rows[valid], votes.ravel()[valid]), 1)
-    has = counts.sum(axis=1) > 0
-    pred[has] = counts[has].argmax(axis=1)
+    # Batched: the neighbour arrays of all rows at once would take ~5 * 8 * k bytes per row
+    # beyond the output (issue #7); every row's vote depends on that row only.
+    for start in range(0, X.shape[0], _PREDICT_BATCH):
+        batch = slice(start, min(start + _PREDICT_BATCH, X.shape[0]))
+        dist, idx = nn.kneighbors(X[batch])
+        votes = labelled_labels[idx]
+        n_rows = idx.shape[0]
+        counts = np.zeros((n_rows, n_strata), dtype=np.intp)
+        rows = np.repeat(np.arange(n_rows), k)
+        valid = (dist <= radius).ravel()
+        np.add.at(counts, (rows[valid], votes.ravel()[valid]), 1)
+        has = counts.sum(axis=1) > 0
+        pred[batch][has] = counts[has].argmax(axis=1)
     return pred
