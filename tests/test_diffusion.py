@@ -311,7 +311,7 @@ def test_score_field_does_not_depend_on_batching(fitted):
     whole = fitted.score_field(X_big, NOISE_LEVEL)
     cuts = [(0, 1), (1, 1030), (1030, 1500)]
     pieces = [fitted.score_field(X_big[a:b], NOISE_LEVEL) for a, b in cuts]
-    np.testing.assert_allclose(np.concatenate(pieces), whole, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.concatenate(pieces), whole, rtol=1e-4, atol=1e-4)
 
 
 # --- 8. Hutchinson divergence ----------------------------------------------------------------
@@ -345,7 +345,6 @@ def test_hutchinson_divergence(fitted, X, fitted_outputs):
 # --- 9. Accuracy -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="margin over the BIC GaussianMixture is within 0.1 nat; open in #3")
 def test_accuracy_on_lollipop():
     X, _, space = make_lollipop(
         1500, ambient_dim=10, noise=0.01, random_state=0, return_space=True

@@ -28,6 +28,21 @@ from ._subspace import principal_split
 
 _TARGET_TRAIN_STEPS = 4000
 _INFERENCE_BATCH = 1024
+# Smoothing level at the network's default t_min = 1e-3 of the VP schedule.
+_DEFAULT_SMALLEST_LEVEL = 0.0105
+
+
+def _smallest_level(tail_variance):
+    """Smallest smoothing level trained at (standardised units).
+
+    :meth:`ScoreDiffusionDensity.score_samples` is the density blurred at this level, so it
+    must sit below the finest structure of the data. When the principal split measured
+    the ambient noise (the tail's variance), the level goes down to a third of it: the
+    strata are blurred by the noise anyway, and a coarser level would blur them further.
+    """
+    if tail_variance <= 0:
+        return _DEFAULT_SMALLEST_LEVEL
+    return float(np.clip(np.sqrt(tail_variance) / 3.0, 1e-3, _DEFAULT_SMALLEST_LEVEL))
 
 
 def _data_scale(centred):
@@ -216,6 +231,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
             module = DenoisingNetwork(
                 X.shape[1], schedule, width=self.hidden_width, n_blocks=self.n_blocks,
                 basis=basis, head_dim=head_dim, tail_variance=tail_variance,
+                t_min=schedule.time_of_smoothing_level(_smallest_level(tail_variance)),
             )
         batch_size = min(self.batch_size, X.shape[0])
         max_epochs = self.max_epochs
@@ -270,24 +286,41 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         X = self._check_input(X)
         # float64 keeps the integral independent of how rows are batched.
         module = copy.deepcopy(self._module).double()
-        n_features = X.shape[1]
+        head, head_dim = module.head(), module.head_dim
         t_min = module.t_min
         alpha = float(module.schedule.alpha_sigma(torch.tensor(t_min))[0])
+        tail_variance = self._tail_variance(module)
         probes = None
-        if n_features > self.max_exact_divergence:
+        if head_dim > self.max_exact_divergence:
             # One Rademacher probe shared by every row: each row's estimate is unbiased
             # and does not depend on the other rows of the call.
             generator = make_generator(self._seed + 2, self.device_)
-            probes = torch.randint(0, 2, (1, n_features), generator=generator, device=self.device_)
+            probes = torch.randint(0, 2, (1, head_dim), generator=generator, device=self.device_)
             probes = probes.to(torch.float64) * 2 - 1
         out = np.empty(X.shape[0])
         for rows in iter_batches(X.shape[0], _INFERENCE_BATCH):
-            x = alpha * to_tensor(self._standardise(X[rows]), self.device_, torch.float64)
+            z = to_tensor(self._standardise(X[rows]), self.device_, torch.float64) @ module.basis
             with torch.no_grad() if probes is None else torch.enable_grad():
-                log_p = log_density(module, x, t_min=t_min, n_steps=self.n_ode_steps, probes=probes)
-            out[rows] = log_p.detach().cpu().numpy()
-        # x_{t_min} = alpha * z, and z = (X - mean) / scale.
-        return out + n_features * (math.log(alpha) - math.log(self.scale_))
+                log_p = log_density(
+                    head, alpha * z[:, :head_dim], t_min=t_min, n_steps=self.n_ode_steps,
+                    probes=probes,
+                )
+            # x_{t_min} = alpha * z for the head; the tail's Gaussian is exact.
+            tail = z[:, head_dim:]
+            log_tail = -0.5 * ((tail**2).sum(dim=1) / tail_variance + tail.shape[1] * math.log(
+                2 * math.pi * tail_variance)) if tail.shape[1] else 0.0
+            out[rows] = (log_p + log_tail).detach().cpu().numpy()
+        # z = basis^T (X - mean) / scale: the rotation has unit determinant.
+        return out + head_dim * math.log(alpha) - X.shape[1] * math.log(self.scale_)
+
+    def _tail_variance(self, module):
+        """Variance of the trailing principal coordinates' Gaussian (standardised units).
+
+        Data lying exactly in the leading subspace have a degenerate tail; it is then
+        blurred at the smallest trained level, as the head is.
+        """
+        floor = float(module.schedule.smoothing_level(torch.tensor(module.t_min))) ** 2
+        return max(module.tail_variance, floor)
 
     def score(self, X, y=None):
         """Mean log-density of ``X`` (higher is better).
@@ -328,20 +361,31 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         seed = self._seed + 3 if random_state is None else draw_seed(random_state)
         generator = make_generator(seed, self.device_)
         module = self._module
+        head_dim = module.head_dim
+        tail_scale = math.sqrt(module.tail_variance)
         out = np.empty((n_samples, self.n_features_in_))
         with torch.no_grad():
             for rows in iter_batches(n_samples, _INFERENCE_BATCH * 4):
-                z = sample_reverse_sde(
-                    module,
-                    rows.stop - rows.start,
-                    self.n_features_in_,
+                n_rows = rows.stop - rows.start
+                head = sample_reverse_sde(
+                    module.head(),
+                    n_rows,
+                    head_dim,
                     t_min=module.t_min,
                     n_steps=self.n_sampling_steps,
                     generator=generator,
                     device=self.device_,
                 )
+                # The tail is an exact Gaussian: drawn directly, not denoised.
+                tail = tail_scale * torch.randn(
+                    (n_rows, self.n_features_in_ - head_dim), generator=generator,
+                    device=self.device_,
+                )
+                z = torch.cat([head, tail], dim=1) @ module.basis.T
                 out[rows] = z.cpu().numpy()
-        return out * self.scale_ + self.mean_
+        out *= self.scale_
+        out += self.mean_
+        return out
 
     def score_field(self, X, noise_level):
         """The learned score ``grad log p_sigma(X)`` of the data blurred at ``noise_level``.

@@ -90,6 +90,10 @@ class DenoisingNetwork(nn.Module):
             h = block(h, embedding)
         return c_skip * z + c_out * self.out(nn.functional.silu(h))
 
+    def head(self):
+        """The model of the leading principal coordinates alone (see :class:`HeadView`)."""
+        return HeadView(self)
+
     def score(self, y, level):
         """Score ``grad log p_level(y)`` of the data blurred at ``level`` (Tweedie)."""
         return (self.denoise(y, level) - y) / (level**2)[:, None]
@@ -125,3 +129,28 @@ class DenoisingNetwork(nn.Module):
         z = z0 + level[:, None] * eps
         eps_hat = (z - self._denoise_head(z, level)) / level[:, None]
         return ((eps_hat - eps) ** 2).sum(dim=1)
+
+
+class HeadView:
+    """The network's model of the leading principal coordinates, on its own.
+
+    The model factorises into this part and an exact isotropic Gaussian on the trailing
+    coordinates, so log-densities and samples of the head need the probability-flow ODE
+    or the reverse SDE in ``head_dim`` dimensions only, and the tail is handled in closed
+    form. Exposes what the ODE and the sampler use: ``schedule``, ``denoise``,
+    ``vp_score``.
+    """
+
+    def __init__(self, network):
+        self.network = network
+        self.schedule = network.schedule
+
+    def denoise(self, z, level):
+        return self.network._denoise_head(z, level)
+
+    def vp_score(self, x, t):
+        alpha, _ = self.schedule.alpha_sigma(t)
+        level = self.schedule.smoothing_level(t)
+        z = x / alpha[:, None]
+        return (self.denoise(z, level) - z) / (level**2 * alpha)[:, None]
+

@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -186,25 +187,32 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         }
         return float(levels[index])
 
-    def _dimensions(self, Z, level, return_margin=False):
-        """Rounded local dimensions of standardised points at a standardised level."""
+    def _dimensions(self, Z, level, return_margin=False, standardised=True):
+        """Rounded local dimensions of points at a standardised level.
+
+        ``Z`` is standardised, or raw ``X`` with ``standardised=False`` (then each batch is
+        standardised on its own, so no full copy of ``X`` is made).
+        """
         module = self.score_model_._module
         device = self.score_model_.device_
         n_features = Z.shape[1]
-        generator = make_generator(self._seed + 1, device)
+        if self.method == "normal_bundle":
+            n_probes = 4 * n_features if self.n_probes == "auto" else self.n_probes
+            generator = make_generator(self._seed + 1, device)
+            directions = torch.randn(
+                (n_probes, n_features), generator=generator, device=device
+            )
         out = np.empty(Z.shape[0])
         margin = np.empty(Z.shape[0])
         for rows in iter_batches(Z.shape[0], _BATCH):
-            y = to_tensor(Z[rows], device)
+            block = Z[rows] if standardised else self.score_model_._standardise(Z[rows])
+            y = to_tensor(block, device)
             if self.method == "jacobian":
                 estimate, confidence = jacobian_rank_dimension(module, y, level)
             elif self.method == "flipd":
                 estimate, confidence = flipd_dimension(module, y, level)
             else:
-                n_probes = 4 * n_features if self.n_probes == "auto" else self.n_probes
-                estimate, confidence = normal_bundle_dimension(
-                    module, y, level, n_probes, generator
-                )
+                estimate, confidence = normal_bundle_dimension(module, y, level, directions)
             out[rows] = estimate.detach().cpu().numpy()
             margin[rows] = confidence.detach().cpu().numpy()
         dimensions = np.clip(np.round(out), 0, n_features)
@@ -228,8 +236,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             Local dimension of each point (integers stored as floats).
         """
         X = self._check_input(X)
-        Z = self.score_model_._standardise(X)
-        return self._dimensions(Z, self._level)[:, None]
+        return self._dimensions(X, self._level, standardised=False)[:, None]
 
     def tangent_spaces(self, X):
         """Orthonormal frames ordered from the most tangent to the most normal direction.

@@ -51,8 +51,10 @@ def flipd_dimension(model, y, level):
     return estimate, 0.5 - (estimate - torch.round(estimate)).abs()
 
 
-def normal_bundle_dimension(model, y, level, n_probes, generator, threshold=0.1):
+def normal_bundle_dimension(model, y, level, directions, threshold=0.1):
     """Normal-bundle reading (Stanczuk et al.): rank of scores at ``y + s z_k``.
+
+    ``directions`` holds the ``K`` standard normal perturbations ``z_k``, shape (K, D).
 
     The scores of ``n_probes`` perturbed copies are stacked; rescaled by ``s / sqrt(K)``,
     their squared singular values are ~1 along normal directions and ~``s**2`` along
@@ -60,8 +62,10 @@ def normal_bundle_dimension(model, y, level, n_probes, generator, threshold=0.1)
     margin is the distance of the value closest to the threshold.
     """
     n, n_features = y.shape
-    z = torch.randn((n, n_probes, n_features), generator=generator, device=y.device, dtype=y.dtype)
-    probes = (y[:, None, :] + level * z).reshape(-1, n_features)
+    n_probes = directions.shape[0]
+    # The same perturbations at every point: a point's reading depends on it alone, not on
+    # the batch it is computed in.
+    probes = (y[:, None, :] + level * directions[None]).reshape(-1, n_features)
     levels = torch.full((probes.shape[0],), float(level), device=y.device, dtype=y.dtype)
     scores = (model.denoise(probes, levels) - probes) / float(level) ** 2
     scores = scores.reshape(n, n_probes, n_features) * (float(level) / n_probes**0.5)
