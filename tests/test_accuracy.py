@@ -37,16 +37,11 @@ def test_local_dimension_accuracy_in_r10(name, noise):
 STRATA_CASES = [
     ("lollipop", [2, 1, 0]),
     ("sphere_line", [2, 1]),
-    pytest.param(
-        "string_in_doughnut", [2, 1],
-        marks=pytest.mark.xfail(reason="counter on score-field dims fails here; open in #4"),
-    ),
+    ("string_in_doughnut", [2, 1]),
     ("line_disk_ball", [3, 2, 1]),
     ("disjoint_circles", [1, 1]),
-    pytest.param(
-        "crossing_planes", [2, 2],
-        marks=pytest.mark.xfail(reason="tangent split too fragile on score tangents; open in #4"),
-    ),
+    # Two planes of the same dimension crossing along a line: told apart by the tangent split.
+    ("crossing_planes", [2, 2]),
 ]
 
 
