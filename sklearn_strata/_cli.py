@@ -42,7 +42,7 @@ def _build_parser():
     demo = commands.add_parser("demo", help="run the whole pipeline on the embedded default data")
     demo.add_argument("--out", default="demo_output", help="folder for the report and plots")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
-    demo.add_argument("--n-samples", type=int, default=3000, help="size of the default data set")
+    demo.add_argument("--n-samples", type=int, default=2000, help="size of the default data set")
 
     analyze = commands.add_parser(
         "analyze",
