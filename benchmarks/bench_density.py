@@ -172,7 +172,27 @@ def render(results):
         "median distance (1.0 = as close as real data). The diffusion model's fit time "
         "is from its first (uncached) run."
     )
-    return intro + "\n\n" + markdown_table(header, rows) + "\n"
+    return intro + "\n\n" + markdown_table(header, rows) + "\n\n" + summarise(results) + "\n"
+
+
+def summarise(results):
+    """Which models beat both peers, and whose samples lie within 10% of the data's distance."""
+    peers = ("GaussianMixture (BIC)", "KernelDensity (CV)")
+    lines = []
+    for label in ("ScoreDiffusionDensity", "StratifiedVAEMixture"):
+        ahead = [name for name, res in results.items()
+                 if res["rows"][label]["ll"] > max(res["rows"][p]["ll"] for p in peers)]
+        close = [name for name, res in results.items()
+                 if abs(res["rows"][label]["ratio"] - 1.0) <= 0.1]
+        behind = sorted(set(results) - set(ahead))
+        far = sorted(set(results) - set(close))
+        lines.append(
+            f"- {label}: ahead of both peers on {len(ahead)} of {len(results)} cases"
+            + (f" (not on {', '.join(behind)})" if behind else "")
+            + f"; samples within 10% of the data's distance on {len(close)} of {len(results)}"
+            + (f" (not on {', '.join(far)})" if far else "") + "."
+        )
+    return "\n".join(lines)
 
 
 def main(argv=None):
