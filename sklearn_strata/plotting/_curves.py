@@ -81,7 +81,7 @@ def plot_noise_level_curve(dimension_estimator, *, ax=None, title=None):
     levels = np.asarray(curve["levels"], dtype=float)
     mean_dimension = np.asarray(curve["mean_dimension"], dtype=float)
     stability = np.asarray(curve["stability"], dtype=float)
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     if ax is None:
         import matplotlib.pyplot as plt
@@ -93,8 +93,8 @@ def plot_noise_level_curve(dimension_estimator, *, ax=None, title=None):
     ax.set_xscale("log")
     plain = FuncFormatter(lambda value, _: f"{value:g}")
     ax.xaxis.set_major_formatter(plain)
-    ax.xaxis.set_minor_formatter(plain)
-    ax.tick_params(axis="x", which="minor", labelsize="x-small")
+    # Minor labels of a log axis (0.06 0.07 0.08 ...) collide on a grid of a dozen levels.
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("noise level (units of X)")
     ax.set_ylabel("mean local dimension", color="C0")
     chosen = ax.axvline(
