@@ -34,8 +34,12 @@ _MIN_NOISE_LEVEL = 1e-3
 # Fewest neighbours (else 3 per feature) of the local PCA that matches points to latent
 # dimensions at initialisation.
 _N_NEIGHBORS = 20
+# Rows whose neighbourhoods the local PCA reads (the others copy their nearest one's).
+_MAX_LOCAL_PCA_ROWS = 20000
 # Rows x importance samples evaluated at once at inference.
 _INFERENCE_CHUNK = 16384
+# Rows among which the point-mass components' seeds are searched (quadratic cost).
+_MAX_SEED_ROWS = 5000
 
 
 def _check_int_list(value, name, *, allow_zero, allow_empty=False):
@@ -57,9 +61,22 @@ def _check_int_list(value, name, *, allow_zero, allow_empty=False):
     return out
 
 
-def _local_dimensions(X, n_neighbors):
+def _local_dimensions(X, n_neighbors, seed):
     """Local PCA dimension of every row: position of the largest gap between the
-    log-variances of the principal directions of its neighbourhood."""
+    log-variances of the principal directions of its neighbourhood.
+
+    Above ``_MAX_LOCAL_PCA_ROWS`` rows, the neighbourhoods are those of a random subset of
+    that many rows (a neighbour search over every row grows faster than the rows), and
+    every other row takes the dimension of its nearest row in the subset.
+    """
+    if len(X) > _MAX_LOCAL_PCA_ROWS:
+        sub = np.random.default_rng(seed).choice(len(X), _MAX_LOCAL_PCA_ROWS, replace=False)
+        dims_sub = _local_dimensions(X[sub], n_neighbors, seed)
+        nearest = NearestNeighbors(n_neighbors=1).fit(X[sub])
+        dims = np.empty(len(X), dtype=int)
+        for rows in iter_batches(len(X), 65536):
+            dims[rows] = dims_sub[nearest.kneighbors(X[rows], return_distance=False)[:, 0]]
+        return dims
     nn = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X)
     n_dirs = min(n_neighbors, X.shape[1])
     dims = np.empty(len(X), dtype=int)
@@ -75,6 +92,38 @@ def _local_dimensions(X, n_neighbors):
     return dims
 
 
+def _seed_point_masses(X, resp, point_masses, seed):
+    """Give each point-mass component the tightest neighbourhood of ``n / (4 K)`` points.
+
+    Local PCA cannot see a point mass (its neighbourhood is isotropic noise), but it is the
+    densest place of the data. The neighbourhoods of every row would hold ``n^2 / (4 K)``
+    entries, so the centres are searched among at most ``_MAX_SEED_ROWS`` rows; the members
+    are then every row within the radius found there. ``resp`` is modified in place.
+    """
+    n, k = resp.shape
+    if n <= _MAX_SEED_ROWS:
+        sub = np.arange(n)
+    else:
+        sub = np.sort(np.random.default_rng(seed).choice(n, _MAX_SEED_ROWS, replace=False))
+    X_sub = X[sub]
+    n_neighbors = min(len(sub) - 1, max(5, len(sub) // (4 * k)))
+    dist, idx = NearestNeighbors(n_neighbors=n_neighbors).fit(X_sub).kneighbors(X_sub)
+    everyone = NearestNeighbors().fit(X) if len(sub) < n else None
+    taken = np.zeros(n, dtype=bool)
+    for comp in point_masses:
+        centre = np.argmin(np.where(taken[sub], np.inf, dist[:, -1]))
+        if everyone is None:
+            members = idx[centre]
+        else:
+            members = everyone.radius_neighbors(
+                X_sub[centre : centre + 1], radius=dist[centre, -1], return_distance=False
+            )[0]
+        members = members[~taken[members]]
+        resp[members] = 0.0
+        resp[members, comp] = 1.0
+        taken[members] = True
+
+
 def _initial_responsibilities(X, latent_dims, seed):
     """Assign each point to a component whose latent dimension matches its local dimension.
 
@@ -86,7 +135,7 @@ def _initial_responsibilities(X, latent_dims, seed):
     dims = np.asarray(latent_dims)
     unique_dims = np.unique(dims)
     if len(unique_dims) > 1 and n > 3:
-        local = _local_dimensions(X, min(max(_N_NEIGHBORS, 3 * X.shape[1]), n - 1))
+        local = _local_dimensions(X, min(max(_N_NEIGHBORS, 3 * X.shape[1]), n - 1), seed)
         gap = np.abs(local[:, None] - unique_dims[None, :]) - 1e-3 * unique_dims[None, :]
         group = unique_dims[np.argmin(gap, axis=1)]
     else:
@@ -108,18 +157,7 @@ def _initial_responsibilities(X, latent_dims, seed):
     empty = resp.sum(axis=0) == 0
     point_masses = np.flatnonzero(empty & (dims == 0))
     if len(point_masses) and n > 2:
-        # Local PCA cannot see a point mass (its neighbourhood is isotropic noise), but it
-        # is the densest place of the data: seed it with the tightest neighbourhood.
-        n_neighbors = min(n - 1, max(5, n // (4 * k)))
-        dist, idx = NearestNeighbors(n_neighbors=n_neighbors).fit(X).kneighbors(X)
-        taken = np.zeros(n, dtype=bool)
-        for comp in point_masses:
-            radius = np.where(taken, np.inf, dist[:, -1])
-            members = idx[np.argmin(radius)]
-            members = members[~taken[members]]
-            resp[members] = 0.0
-            resp[members, comp] = 1.0
-            taken[members] = True
+        _seed_point_masses(X, resp, point_masses, seed)
         empty = resp.sum(axis=0) == 0
     if empty.any():
         # A component no point matched learns from everything at a small weight.
@@ -404,9 +442,10 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
     # ---------------------------------------------------------------- inference
 
     def _importance_noise(self, module, device):
-        generator = make_generator(self._seed + 2, device)
+        # Drawn on the CPU (it is small), so that a model scores alike on every device.
+        generator = make_generator(self._seed + 2, "cpu")
         return [
-            torch.randn((self.n_importance_samples, d), generator=generator, device=device)
+            torch.randn((self.n_importance_samples, d), generator=generator).to(device)
             for d in self.latent_dims_
         ]
 
@@ -424,7 +463,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         eps = self._importance_noise(module, device)
         rows_per_batch = max(1, _INFERENCE_CHUNK // self.n_importance_samples)
         out = np.empty((len(Xs), self.n_components_))
-        for rows in iter_batches(len(Xs), rows_per_batch):
+        for rows in iter_batches(len(Xs), rows_per_batch, device):
             batch = Xs[rows]
             if raw:
                 batch = (np.asarray(batch, dtype=np.float64) - self.mean_) / self.scale_
@@ -563,7 +602,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         labels = np.repeat(np.arange(self.n_components_), counts)
         start = 0
         for k, count in enumerate(counts):
-            for rows in iter_batches(int(count), _INFERENCE_CHUNK):
+            for rows in iter_batches(int(count), _INFERENCE_CHUNK, device):
                 n = rows.stop - rows.start
                 x = module.sample_component(k, n, generator)
                 X[start : start + n] = x.double().cpu().numpy()
