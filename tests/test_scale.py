@@ -228,3 +228,77 @@ def test_batch_size_does_not_change_results(
             np.testing.assert_array_equal(g, e, err_msg=case)
         else:
             np.testing.assert_allclose(g, e, err_msg=case, **tolerance)
+
+
+@pytest.mark.parametrize("device", [None, "cpu", "cuda", torch.device("cuda", 0)])
+def test_cuda_batches_hold_more_rows(device):
+    from sklearn_strata.utils._torch import CUDA_BATCH_FACTOR, iter_batches
+
+    batches = list(iter_batches(1000, 7, device))
+    sizes = [b.stop - b.start for b in batches]
+    expected = 7 * CUDA_BATCH_FACTOR if device is not None and "cuda" in str(device) else 7
+    assert sizes[0] == expected
+    assert sum(sizes) == 1000 and batches[-1].stop == 1000
+
+
+@pytest.mark.parametrize("n_rows, batch_size, drop_last", [(100, 16, True), (10, 16, False)])
+def test_array_batch_iterator_gives_the_dataloader_batches(n_rows, batch_size, drop_last):
+    # Training draws its batches through ArrayBatchIterator (one fancy index per batch) in
+    # place of skorch's DataLoader: the same generator must give the same batches.
+    from skorch.dataset import Dataset
+
+    from sklearn_strata.utils._skorch import ArrayBatchIterator
+    from sklearn_strata.utils._torch import make_generator
+
+    X = np.arange(n_rows * 3, dtype=np.float32).reshape(n_rows, 3)
+    dataset = Dataset(X, None)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, generator=make_generator(5, "cpu"),
+        drop_last=drop_last,
+    )
+    iterator = ArrayBatchIterator(
+        dataset, batch_size=batch_size, shuffle=True, generator=make_generator(5, "cpu"),
+        drop_last=drop_last,
+    )
+    assert len(iterator) == len(loader)
+    for _ in range(3):  # epochs: the generator's state must advance alike
+        expected = [xb for xb, _ in loader]
+        got = [xb for xb, _ in iterator]
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected, strict=True):
+            torch.testing.assert_close(g, e, rtol=0, atol=0)
+
+
+def _plane_line_point(n_plane=900, n_line=400, n_point=200, seed=0):
+    rng = np.random.default_rng(seed)
+    plane = np.c_[rng.uniform(-1, 1, (n_plane, 2)), np.zeros((n_plane, 3))]
+    line = np.c_[
+        np.zeros((n_line, 2)) + [3.0, 0.0], rng.uniform(-1, 1, n_line), np.zeros((n_line, 2))
+    ]
+    point = np.zeros((n_point, 5)) + [0.0, 0.0, 0.0, 3.0, 3.0]
+    X = np.r_[plane, line, point] + 0.005 * rng.standard_normal((n_plane + n_line + n_point, 5))
+    return X, np.repeat([0, 1, 2], [n_plane, n_line, n_point])
+
+
+def test_vae_initialisation_reads_a_subset_of_large_data(monkeypatch):
+    # Above _MAX_LOCAL_PCA_ROWS / _MAX_SEED_ROWS rows the quadratic neighbour searches of the
+    # VAE mixture's initialisation run on a subset; the assignment must barely change.
+    X, truth = _plane_line_point()
+    full = _vae_mixture._initial_responsibilities(X, [2, 1, 0], 0).argmax(axis=1)
+    assert np.mean(full == truth) > 0.9  # the point mass is seeded with n / (4 K) rows
+    monkeypatch.setattr(_vae_mixture, "_MAX_LOCAL_PCA_ROWS", 400)
+    monkeypatch.setattr(_vae_mixture, "_MAX_SEED_ROWS", 300)
+    searched = []
+    kneighbors = NearestNeighbors.kneighbors
+
+    def spy(self, X=None, n_neighbors=None, return_distance=True):
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        if k > 1:  # rows of the searched tree; the 1-nearest-neighbour lookups are cheap
+            searched.append(self.n_samples_fit_)
+        return kneighbors(self, X, n_neighbors, return_distance)
+
+    monkeypatch.setattr(NearestNeighbors, "kneighbors", spy)
+    subset = _vae_mixture._initial_responsibilities(X, [2, 1, 0], 0).argmax(axis=1)
+    assert searched and max(searched) <= 400
+    assert np.mean(subset == truth) > 0.9
+    assert np.mean(subset == full) > 0.95

@@ -298,7 +298,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
             probes = torch.randint(0, 2, (1, head_dim), generator=generator, device=self.device_)
             probes = probes.to(torch.float64) * 2 - 1
         out = np.empty(X.shape[0])
-        for rows in iter_batches(X.shape[0], _INFERENCE_BATCH):
+        for rows in iter_batches(X.shape[0], _INFERENCE_BATCH, self.device_):
             z = to_tensor(self._standardise(X[rows]), self.device_, torch.float64) @ module.basis
             with torch.no_grad() if probes is None else torch.enable_grad():
                 log_p = log_density(
@@ -365,7 +365,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         tail_scale = math.sqrt(module.tail_variance)
         out = np.empty((n_samples, self.n_features_in_))
         with torch.no_grad():
-            for rows in iter_batches(n_samples, _INFERENCE_BATCH * 4):
+            for rows in iter_batches(n_samples, _INFERENCE_BATCH * 4, self.device_):
                 n_rows = rows.stop - rows.start
                 head = sample_reverse_sde(
                     module.head(),
@@ -407,7 +407,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         module = self._module
         out = np.empty_like(X)
         with torch.no_grad():
-            for rows in iter_batches(X.shape[0], _INFERENCE_BATCH):
+            for rows in iter_batches(X.shape[0], _INFERENCE_BATCH, self.device_):
                 y = to_tensor(self._standardise(X[rows]), self.device_)
                 levels = torch.full((y.shape[0],), level, device=self.device_)
                 out[rows] = module.score(y, levels).cpu().numpy()

@@ -204,7 +204,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             )
         out = np.empty(Z.shape[0])
         margin = np.empty(Z.shape[0])
-        for rows in iter_batches(Z.shape[0], _BATCH):
+        for rows in iter_batches(Z.shape[0], _BATCH, device):
             block = Z[rows] if standardised else self.score_model_._standardise(Z[rows])
             y = to_tensor(block, device)
             if self.method == "jacobian":
@@ -260,7 +260,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         module = self.score_model_._module
         device = self.score_model_.device_
         out = np.empty((Z.shape[0], Z.shape[1], Z.shape[1]))
-        for rows in iter_batches(Z.shape[0], _BATCH):
+        for rows in iter_batches(Z.shape[0], _BATCH, device):
             jacobian = denoiser_jacobian(module, to_tensor(Z[rows], device), self._level)
             _, vectors = tangent_spectrum(jacobian.detach())
             out[rows] = vectors.cpu().numpy()

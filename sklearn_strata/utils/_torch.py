@@ -73,7 +73,12 @@ def make_generator(seed, device="cpu"):
     return generator
 
 
-def iter_batches(n_rows, batch_size):
+# Inference batches on a CUDA device hold this many times the rows of a CPU batch: with
+# CPU-sized batches a GPU waits on kernel launches (benchmarks/bench_gpu.py scans it).
+CUDA_BATCH_FACTOR = 16
+
+
+def iter_batches(n_rows, batch_size, device=None):
     """Yield slices that cover ``range(n_rows)`` in batches of ``batch_size`` rows.
 
     Parameters
@@ -81,13 +86,18 @@ def iter_batches(n_rows, batch_size):
     n_rows : int
         Number of rows to cover.
     batch_size : int
-        Rows per batch (the last batch may be smaller).
+        Rows per batch on the CPU (the last batch may be smaller).
+    device : torch.device, str or None, default=None
+        Device the batches are computed on; on a CUDA device a batch holds
+        ``CUDA_BATCH_FACTOR`` times ``batch_size`` rows.
 
     Yields
     ------
     batch : slice
         Slice of the rows of one batch.
     """
+    if device is not None and torch.device(device).type == "cuda":
+        batch_size *= CUDA_BATCH_FACTOR
     for start in range(0, n_rows, batch_size):
         yield slice(start, min(start + batch_size, n_rows))
 
