@@ -6,6 +6,8 @@
 ``benchmarks/.cache/``. ``bench_scale.py`` (inference time and peak memory on up to 10^6 rows,
 about 15 minutes) takes no cases: ``STRATA_BENCH_SCALE_MAX`` caps its largest size (e.g.
 ``STRATA_BENCH_SCALE_MAX=10000``). Each writes its section of ``benchmarks/RESULTS.md``.
+``bench_density.py`` and ``bench_gpu.py`` (which needs a CUDA machine and runs in steps, see
+its docstring) run on their own.
 """
 
 import sys
