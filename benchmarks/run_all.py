@@ -1,11 +1,14 @@
-"""Run every benchmark in order (``make bench``): local dimensions, strata, then scale.
+"""Run every benchmark in order (``make bench``): local dimensions, strata, scale, then
+scikit-dimension's BenchmarkManifolds.
 
     python benchmarks/run_all.py [case ...]
 
 ``bench_strata.py`` reuses the estimators that ``bench_dimension.py`` fitted and pickled under
 ``benchmarks/.cache/``. ``bench_scale.py`` (inference time and peak memory on up to 10^6 rows,
 about 15 minutes) takes no cases: ``STRATA_BENCH_SCALE_MAX`` caps its largest size (e.g.
-``STRATA_BENCH_SCALE_MAX=10000``). Each writes its section of ``benchmarks/RESULTS.md``.
+``STRATA_BENCH_SCALE_MAX=10000``). ``bench_benchmark_manifolds.py`` (global dimension of the 24
+manifolds, about 30 minutes; the peers' estimates are cached under ``benchmarks/.cache/``)
+takes no cases either. Each writes its section of ``benchmarks/RESULTS.md``.
 ``bench_density.py`` and ``bench_gpu.py`` (which needs a CUDA machine and runs in steps, see
 its docstring) run on their own.
 """
@@ -16,7 +19,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import bench_dimension, bench_scale, bench_strata
+from benchmarks import bench_benchmark_manifolds, bench_dimension, bench_scale, bench_strata
 
 
 def main(argv=None):
@@ -24,6 +27,7 @@ def main(argv=None):
     bench_dimension.main(names)
     bench_strata.main(names)
     bench_scale.main([])
+    bench_benchmark_manifolds.main([])
 
 
 if __name__ == "__main__":
