@@ -3,8 +3,9 @@
 from contextlib import contextmanager
 
 import numpy as np
-from geomstats._backend import get_backend_name
 from sklearn.utils import check_random_state as _sklearn_check_random_state
+
+from ._geomstats_compat import import_geomstats
 
 
 def check_random_state(random_state):
@@ -53,7 +54,7 @@ def seeded_global_rng(random_state):
     # Touching the legacy global generator is the point of this context.
     numpy_state = np.random.get_state()  # noqa: NPY002
     torch = None
-    if get_backend_name() == "pytorch":
+    if import_geomstats("geomstats._backend").get_backend_name() == "pytorch":
         import torch
 
         torch_state = torch.random.get_rng_state()

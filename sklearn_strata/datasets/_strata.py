@@ -3,12 +3,21 @@
 import copy
 
 import numpy as np
-from geomstats.geometry.euclidean import Euclidean
-from geomstats.geometry.hypersphere import Hypersphere
 from sklearn.utils import check_array
 
+from ._geomstats_compat import import_geomstats
 from ._rng import check_random_state, seeded_global_rng
 from ._validation import check_dim, check_n_samples, check_positive
+
+
+def _euclidean(dim):
+    """geomstats' ``Euclidean(dim)``, imported on first use."""
+    return import_geomstats("geomstats.geometry.euclidean").Euclidean(dim)
+
+
+def _hypersphere(dim):
+    """geomstats' ``Hypersphere(dim)`` without a metric, imported on first use."""
+    return import_geomstats("geomstats.geometry.hypersphere").Hypersphere(dim, equip=False)
 
 
 class BaseStratum:
@@ -336,7 +345,7 @@ class Cube(BaseStratum):
 
     def _sample_local(self, n_samples, rng):
         with seeded_global_rng(rng):
-            return Euclidean(self.dim).random_point(n_samples, bound=self.side / 2)
+            return _euclidean(self.dim).random_point(n_samples, bound=self.side / 2)
 
     def _distance_local(self, Z):
         excess = np.maximum(np.abs(Z) - self.side / 2, 0.0)
@@ -479,7 +488,7 @@ class Sphere(BaseStratum):
         super().__init__(rotation=rotation, offset=offset, scale=scale)
 
     def _sample_local(self, n_samples, rng):
-        sphere = Hypersphere(self.dim, equip=False)
+        sphere = _hypersphere(self.dim)
         with seeded_global_rng(rng):
             return self.radius * np.asarray(sphere.random_uniform(n_samples))
 
@@ -543,7 +552,7 @@ class Torus(BaseStratum):
 
     def _sample_local(self, n_samples, rng):
         major, minor = self.radii
-        circle = Hypersphere(1, equip=False)
+        circle = _hypersphere(1)
         accepted_tube = np.zeros((0, 2))
         with seeded_global_rng(rng):
             while accepted_tube.shape[0] < n_samples:
