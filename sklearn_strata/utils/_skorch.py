@@ -7,6 +7,8 @@ next to its architecture and lets one training loop serve them all.
 """
 
 import math
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -121,26 +123,83 @@ def _sync_buffers(accelerator, module):
             buffer.copy_(broadcast(buffer.detach().clone(), from_process=0))
 
 
-class EpochProgressBar(Callback):
-    """A tqdm bar over epochs that shows the running training loss."""
+def _in_notebook():
+    """Whether this process is a Jupyter kernel (notebook, JupyterLab, Colab, VS Code)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    # The test tqdm.autonotebook makes: a terminal IPython has no kernel app.
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
-    def __init__(self, desc="fit"):
+
+def _is_terminal(stream):
+    """Whether ``stream`` is an interactive terminal."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+class EpochProgressBar(Callback):
+    """Progress over epochs with the running training loss, on stderr.
+
+    On a terminal or in a notebook it is a live tqdm bar. Elsewhere (a CI log, a file, a
+    pipe), where every redraw of a bar would become a line of its own, it writes at most
+    about ``n_lines`` plain lines per fit: ``desc: epoch i/N  loss ...  (t s)``.
+
+    Parameters
+    ----------
+    desc : str, default="fit"
+        Label of the bar or lines.
+    n_lines : int, default=10
+        Number of lines written per fit when stderr is neither a terminal nor a notebook's.
+    """
+
+    def __init__(self, desc="fit", n_lines=10):
         self.desc = desc
+        self.n_lines = n_lines
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        self.bar_ = tqdm(total=net.max_epochs, desc=self.desc, leave=False)
+        self.file_ = sys.stderr
+        self.bar_ = None
+        if _in_notebook() or _is_terminal(self.file_):
+            self.bar_ = tqdm(total=net.max_epochs, desc=self.desc, leave=False, file=self.file_)
+        self.every_ = max(1, math.ceil(net.max_epochs / max(1, self.n_lines)))
+        self.epoch_ = 0
+        self.start_ = time.perf_counter()
 
     def on_epoch_end(self, net, **kwargs):
-        self.bar_.update(1)
-        self.bar_.set_postfix(loss=f"{net.history[-1, 'train_loss']:.4g}")
+        loss = net.history[-1, "train_loss"]
+        self.epoch_ += 1
+        if self.bar_ is not None:
+            self.bar_.update(1)
+            self.bar_.set_postfix(loss=f"{loss:.4g}")
+            return
+        epoch = self.epoch_
+        if epoch % self.every_ and epoch != net.max_epochs:
+            return
+        # The caller's own prints on a redirected stdout are block-buffered: flush them
+        # first, so that a log holding both streams keeps them in order.
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        width = len(str(net.max_epochs))
+        elapsed = time.perf_counter() - self.start_
+        self.file_.write(
+            f"{self.desc}: epoch {epoch:{width}d}/{net.max_epochs}  loss {loss:.4g}"
+            f"  ({elapsed:.1f} s)\n"
+        )
+        self.file_.flush()
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
-        self.bar_.close()
+        if getattr(self, "bar_", None) is not None:
+            self.bar_.close()
 
     def __getstate__(self):
-        # The tqdm bar holds the output stream, which cannot be pickled.
+        # The tqdm bar and the stream cannot be pickled.
         state = self.__dict__.copy()
         state.pop("bar_", None)
+        state.pop("file_", None)
         return state
 
 
@@ -243,9 +302,10 @@ def fit_loss_module(
     seed : int
         Seed for the shuffling of batches and the training noise.
     verbose : bool, default=False
-        Show a progress bar over epochs.
+        Show the progress over epochs on stderr: a live bar on a terminal or in a
+        notebook, about ten lines per fit elsewhere (see :class:`EpochProgressBar`).
     desc : str, default="fit"
-        Label of the progress bar.
+        Label of the progress output.
     weight_decay : float, default=0.0
         Decoupled weight decay (AdamW).
     clip_norm : float, default=1.0
