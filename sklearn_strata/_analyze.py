@@ -254,7 +254,39 @@ def _dimension_counts(dimensions):
     return ", ".join(f"{count} of dimension {value}" for value, count in pairs)
 
 
-def format_report(counter, X, path, elapsed=None):
+def reliability_verdict(confidence):
+    """A plain-language verdict on the per-point confidences of the local dimensions.
+
+    Parameters
+    ----------
+    confidence : ndarray of shape (n_samples,)
+        Confidence of every point's local dimension, in ``[0, 1]``.
+
+    Returns
+    -------
+    verdict : str
+        One sentence, starting with "reliable", "mostly reliable" or "UNRELIABLE".
+    """
+    from .dimension._confidence import RELIABLE
+
+    share = float(np.mean(np.asarray(confidence) >= RELIABLE))
+    counted = f"{share:.0%} of the points read cleanly and agree with their neighbours"
+    if share >= 0.9:
+        return f"reliable: {counted}."
+    if share >= 0.5:
+        return (
+            f"mostly reliable: {counted}; the others (column 'confidence' below 0.5 in "
+            "points.csv) lie mostly at junctions, edges and sparse places."
+        )
+    return (
+        f"UNRELIABLE: only {counted}. The dimensions and strata below may be wrong: the "
+        "score field was not learned finely enough for these data. Try more points, "
+        "--max-epochs larger than the default, or read the confidence per point in "
+        "points.csv."
+    )
+
+
+def format_report(counter, X, path, elapsed=None, confidence=None):
     """A short text report of a fitted StratumCounter.
 
     Parameters
@@ -267,6 +299,9 @@ def format_report(counter, X, path, elapsed=None):
         The data file, named in the report.
     elapsed : float, default=None
         Seconds the analysis took, reported when given.
+    confidence : ndarray of shape (n_samples,), default=None
+        Confidence of every point's local dimension; when given, the report says how far
+        the dimensions can be trusted.
 
     Returns
     -------
@@ -283,8 +318,10 @@ def format_report(counter, X, path, elapsed=None):
         f"{dimension_estimator.noise_level_:.4g}"
         + (" (chosen automatically)" if dimension_estimator.noise_level == "auto" else ""),
         f"  local dimensions: {_dimension_counts(counter.local_dimensions_)}",
-        f"  strata found: {counter.n_strata_}",
     ]
+    if confidence is not None:
+        lines.append(f"  confidence: {reliability_verdict(confidence)}")
+    lines.append(f"  strata found: {counter.n_strata_}")
     if counter.n_strata_:
         lines.append("    stratum  dimension  weight  points")
         for label in range(counter.n_strata_):
@@ -298,13 +335,15 @@ def format_report(counter, X, path, elapsed=None):
     return "\n".join(lines) + "\n"
 
 
-def write_points(path, counter):
-    """Write ``index,stratum,dimension`` for every training point of a fitted counter."""
-    table = np.column_stack(
-        [np.arange(counter.labels_.shape[0]), counter.labels_, counter.local_dimensions_]
-    ).astype(np.int64)
-    np.savetxt(path, table, fmt="%d", delimiter=",", header="index,stratum,dimension",
-               comments="")
+def write_points(path, counter, confidence):
+    """Write ``index,stratum,dimension,confidence`` for every training point of a counter."""
+    n = counter.labels_.shape[0]
+    with open(path, "w", encoding="utf-8") as file:
+        file.write("index,stratum,dimension,confidence\n")
+        for i, label, dim, conf in zip(
+            range(n), counter.labels_, counter.local_dimensions_, confidence, strict=True
+        ):
+            file.write(f"{i},{int(label)},{int(dim)},{conf:.3f}\n")
 
 
 def save_plots(out, X, counter):
@@ -386,7 +425,7 @@ def run_analysis(
     :class:`~sklearn_strata.ScoreDiffusionDensity` on the points, then writes to ``out``:
 
     - ``report.txt``: number of strata, their dimensions, weights and sizes (also printed);
-    - ``points.csv``: ``index,stratum,dimension`` for every point (``index`` is its
+    - ``points.csv``: ``index,stratum,dimension,confidence`` for every point (``index`` is its
       0-based data row in the file; stratum ``-1`` marks junction points);
     - ``model.joblib``: the fitted ``StratumCounter`` (``joblib.load`` it; its
       ``predict`` gives the stratum of new points);
@@ -442,7 +481,8 @@ def run_analysis(
 
     out.mkdir(parents=True, exist_ok=True)
     files = [out / _POINTS, out / _MODEL]
-    write_points(files[0], counter)
+    confidence = counter.dimension_estimator_.confidence(X)
+    write_points(files[0], counter, confidence)
     joblib.dump(counter, files[1])
     if plots:
         written = save_plots(out, X, counter)
@@ -450,7 +490,9 @@ def run_analysis(
             say("sklearn-strata: matplotlib is not installed, so no plots "
                 "(pip install sklearn_strata[plot])")
         files.extend(written)
-    report = format_report(counter, X, path, elapsed=time.perf_counter() - start)
+    report = format_report(
+        counter, X, path, elapsed=time.perf_counter() - start, confidence=confidence
+    )
     files.append(out / _REPORT)
     report += "  files: " + ", ".join(file.name for file in files) + f" in {out}\n"
     (out / _REPORT).write_text(report, encoding="utf-8")

@@ -50,8 +50,9 @@ def _build_parser():
         description=(
             "Fit a diffusion model to the points in DATA, read the local dimension of every "
             "point off its score field and group the points into strata. Writes report.txt "
-            "(also printed), points.csv (index,stratum,dimension for every point, index being "
-            "its 0-based data row; stratum -1 marks junction points), model.joblib (the fitted "
+            "(also printed), points.csv (index,stratum,dimension,confidence for every point, "
+            "index being its 0-based data row; stratum -1 marks junction points; confidence "
+            "below 0.5 marks an unreliable dimension), model.joblib (the fitted "
             "StratumCounter) and, with matplotlib, PNG plots to the output folder."
         ),
     )

@@ -352,7 +352,7 @@ INVALID_PARAMS = {
         ("min_stratum_size", np.nan), ("min_stratum_size", True), ("tangent_split", "yes"),
         ("tangent_split", None), ("max_tangent_angle", -1.0), ("max_tangent_angle", 91),
         ("max_tangent_angle", np.nan), ("tangent_source", "pca"), ("merge_radius", -1.0),
-        ("merge_radius", None),
+        ("merge_radius", None), ("random_state", "seed"),
     ],
     "vae": [
         ("latent_dims", "many"), ("latent_dims", None), ("latent_dims", 3),

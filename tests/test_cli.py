@@ -40,8 +40,11 @@ def _error_line(capsys):
 
 def _read_points(path):
     with open(path) as file:
-        assert file.readline().strip() == "index,stratum,dimension"
-    return np.loadtxt(path, delimiter=",", skiprows=1, dtype=int, ndmin=2)
+        assert file.readline().strip() == "index,stratum,dimension,confidence"
+    table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    confidence = table[:, 3]
+    assert np.all((confidence >= 0) & (confidence <= 1))
+    return table[:, :3].astype(int)
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +154,8 @@ def test_analyze_circles(circles, tmp_path, capsys):
     assert report.strip() in captured.out
     assert f"{X.shape[0]} points in R^{X.shape[1]}" in report
     assert f"strata found: {model.n_strata_}" in report
+    # Two epochs cannot learn the field: the report says so in plain words.
+    assert "confidence: UNRELIABLE" in report
     for label in range(model.n_strata_):
         assert f"{model.weights_[label]:6.3f}" in report
     if _has_matplotlib():

@@ -266,7 +266,7 @@ def _interrupt_late(monkeypatch, name):
 
         monkeypatch.setattr(_density, "fit_loss_module", trained_then_interrupted)
     elif name == "dimension":
-        monkeypatch.setattr(ScoreDimensionEstimator, "_dimensions", interrupt)
+        monkeypatch.setattr(ScoreDimensionEstimator, "_read", interrupt)
     elif name == "counter":
         monkeypatch.setattr(_counter, "find_strata", interrupt)
     else:

@@ -20,7 +20,7 @@ from ..utils import (
     to_tensor,
 )
 from ..utils._validation import check_no_bool_numbers, rollback_on_error
-from ._network import DenoisingNetwork
+from ._network import DenoisingNetwork, denoiser_jacobian
 from ._ode import log_density
 from ._sampler import sample_reverse_sde
 from ._schedule import VPSchedule
@@ -404,14 +404,75 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         """
         X = self._check_input(X)
         level = self._check_noise_level(noise_level)
-        module = self._module
         out = np.empty_like(X)
         with torch.no_grad():
-            for rows in iter_batches(X.shape[0], _INFERENCE_BATCH, self.device_):
-                y = to_tensor(self._standardise(X[rows]), self.device_)
+            for rows, y in self._standardised_batches(X):
                 levels = torch.full((y.shape[0],), level, device=self.device_)
-                out[rows] = module.score(y, levels).cpu().numpy()
+                out[rows] = self._module.score(y, levels).cpu().numpy()
         return out / self.scale_
+
+    def denoise(self, X, noise_level):
+        """The learned denoiser ``E[x | x + sigma z = X]`` at smoothing level ``noise_level``.
+
+        By Tweedie's formula it is ``X + sigma**2 score_field(X, sigma)``: the posterior mean
+        of the clean point given a point blurred by Gaussian noise of standard deviation
+        ``sigma``. Near a stratum at small ``sigma`` it is close to the projection onto it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Blurred points.
+        noise_level : float
+            Standard deviation ``sigma`` of the Gaussian blur, in the units of ``X``.
+
+        Returns
+        -------
+        denoised : ndarray of shape (n_samples, n_features)
+            Posterior mean of the clean point, in the units of ``X``.
+        """
+        X = self._check_input(X)
+        level = self._check_noise_level(noise_level)
+        out = np.empty_like(X)
+        with torch.no_grad():
+            for rows, y in self._standardised_batches(X):
+                levels = torch.full((y.shape[0],), level, device=self.device_)
+                out[rows] = self._module.denoise(y, levels).cpu().numpy()
+        return out * self.scale_ + self.mean_
+
+    def denoiser_jacobian(self, X, noise_level):
+        """Jacobian of :meth:`denoise` at every point.
+
+        Its symmetric part is close to the orthogonal projector onto the tangent space of
+        the stratum near the point (eigenvalues near 1 along the stratum, near 0 across
+        it), which is what :class:`~sklearn_strata.ScoreDimensionEstimator` reads. The
+        Jacobian is dimensionless, so it is the same in the units of ``X`` as in any
+        rescaling of them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points at which to differentiate the denoiser.
+        noise_level : float
+            Standard deviation ``sigma`` of the Gaussian blur, in the units of ``X``.
+
+        Returns
+        -------
+        jacobian : ndarray of shape (n_samples, n_features, n_features)
+            ``jacobian[i, j, k]`` is the derivative of output ``j`` by input ``k`` at row
+            ``i``.
+        """
+        X = self._check_input(X)
+        level = self._check_noise_level(noise_level)
+        out = np.empty((X.shape[0], X.shape[1], X.shape[1]))
+        batch = max(_INFERENCE_BATCH // max(X.shape[1] // 8, 1), 16)
+        for rows, y in self._standardised_batches(X, batch):
+            out[rows] = denoiser_jacobian(self._module, y, level).detach().cpu().numpy()
+        return out
+
+    def _standardised_batches(self, X, batch_size=_INFERENCE_BATCH):
+        """Yield ``(rows, tensor)``: each batch of ``X`` standardised, on the device."""
+        for rows in iter_batches(X.shape[0], batch_size, self.device_):
+            yield rows, to_tensor(self._standardise(X[rows]), self.device_)
 
     def _check_noise_level(self, noise_level):
         """Validate a noise level in the units of ``X``; return it in standardised units."""

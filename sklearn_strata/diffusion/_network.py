@@ -4,6 +4,17 @@ import math
 
 import torch
 from torch import nn
+from torch.func import jacrev, vmap
+
+
+def denoiser_jacobian(network, y, level):
+    """Jacobians ``grad D(y_i)`` of shape (n, D, D) of a network's denoiser at one level."""
+    levels = torch.full((1,), float(level), device=y.device, dtype=y.dtype)
+
+    def denoise_one(point):
+        return network.denoise(point[None], levels)[0]
+
+    return vmap(jacrev(denoise_one))(y)
 
 
 class _ResidualBlock(nn.Module):

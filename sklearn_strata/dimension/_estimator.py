@@ -3,22 +3,28 @@
 from numbers import Integral, Real
 
 import numpy as np
-import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..diffusion import ScoreDiffusionDensity
-from ..utils import draw_seed, iter_batches, make_generator, to_tensor
+from ..utils import fit_nested, spawn_seeds
 from ..utils._validation import check_no_bool_numbers, rollback_on_error
+from ._confidence import (
+    denoising_gain,
+    resolve_readings,
+    warn_if_linear,
+    warn_if_unreliable,
+)
 from ._noise_level import candidate_levels, nearest_neighbour_spacing, select_level
 from ._readings import (
-    denoiser_jacobian,
     flipd_dimension,
     jacobian_rank_dimension,
     normal_bundle_dimension,
     tangent_spectrum,
 )
+from ._reference import NeighborDistanceReference
 
 _BATCH = 256
 _MAX_LEVEL_SELECTION_POINTS = 600
@@ -42,8 +48,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
     ----------
     score_model : ScoreDiffusionDensity or None, default=None
         The diffusion model. ``None`` fits a ``ScoreDiffusionDensity`` with default
-        parameters and this estimator's ``random_state``; a fitted model is reused as is;
-        an unfitted one is cloned and fitted on ``X``.
+        parameters, seeded from this estimator's ``random_state``. A fitted model (or a
+        :class:`sklearn.frozen.FrozenEstimator`) is reused as is, through its public
+        methods ``denoise`` and ``denoiser_jacobian``; an unfitted one is cloned (its
+        ``random_state``, when ``None``, seeded from this one) and fitted on ``X``.
     method : {"jacobian", "flipd", "normal_bundle"}, default="jacobian"
         How the dimension is read off the score field (the benchmark in
         ``benchmarks/bench_dimension.py`` compares them).
@@ -55,7 +63,8 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
     n_probes : int or "auto", default="auto"
         Perturbed copies per point for ``method="normal_bundle"``; ``"auto"`` is ``4 D``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the default score model and the probes of ``"normal_bundle"``.
+        Seeds the default score model, the level selection's subsample and the probes of
+        ``"normal_bundle"`` (independent streams).
 
     Attributes
     ----------
@@ -71,7 +80,28 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         their rounding threshold, largest where the readings are cleanest). Empty when
         the level is given.
     dimension_pw_ : ndarray of shape (n_samples,)
-        Local dimension of each training point (integers stored as floats).
+        Local dimension of each training point (integers stored as floats). Where the
+        distances to the neighbours contradict the score field's reading (it is off by
+        at least twice the agreement tolerance below, as when a
+        stratum of high dimension is too sparsely sampled for the field to resolve it),
+        the rounded ``reference_dimension_pw_`` is reported instead, with confidence 0.
+    dimension_confidence_ : ndarray of shape (n_samples,)
+        Reliability of each training point's reading, in ``[0, 1]``: twice the margin of
+        the reading from its rounding threshold (1 for a clean reading), times its
+        agreement with ``reference_dimension_pw_`` (1 within ``1 + reference / 4``,
+        falling to 0 at twice that). Points at or above 0.5 are reliable;
+        :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
+        half of the training points are reliable.
+    denoising_gain_ : float
+        ``1 - E_model / E_linear``: how much smaller the learned denoiser's squared error
+        is than the exact linear (Gaussian) denoiser's on the training points blurred at
+        ``noise_level_``. Near 0 the field has learned nothing beyond the data's principal
+        subspace (an under-trained model, or data filling a flat space), and ``fit``
+        warns.
+    reference_dimension_pw_ : ndarray of shape (n_samples,)
+        Independent estimate of the local dimension from the distances to the 20 nearest
+        neighbours (Levina-Bickel maximum likelihood, averaged over the neighbourhood),
+        against which the readings are checked.
     dimension_ : float
         Most frequent local dimension of the training points.
     n_features_in_ : int
@@ -139,84 +169,74 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         """
         check_no_bool_numbers(self)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        self._seed = draw_seed(self.random_state)
-        self.score_model_ = self._fitted_score_model(X)
+        model_seed, probe_seed, level_seed = spawn_seeds(self.random_state, 3)
+        self._probe_seed = probe_seed
+        self.score_model_ = fit_nested(self.score_model, X, model_seed, self._default_model)
         if self.score_model_.n_features_in_ != X.shape[1]:
             raise ValueError(
                 f"score_model was fitted on {self.score_model_.n_features_in_} features but X "
                 f"has {X.shape[1]} features."
             )
-        scale = self.score_model_.scale_
-        Z = self.score_model_._standardise(X)
         if self.noise_level == "auto":
-            level = self._select_level(Z)
+            self.noise_level_ = self._select_level(X, level_seed)
         else:
-            level = float(self.noise_level) / scale
+            self.noise_level_ = float(self.noise_level)
             self.noise_level_curve_ = {}
-        self.noise_level_ = level * scale
-        self._level = level
-        self.dimension_pw_ = self._dimensions(Z, level)
+        dimensions, margin = self._read(X, self.noise_level_)
+        self._reference = NeighborDistanceReference().fit(X)
+        self.reference_dimension_pw_ = self._reference.reference_
+        self.denoising_gain_ = denoising_gain(self.score_model_, X, self.noise_level_, level_seed)
+        self.dimension_pw_, self.dimension_confidence_ = resolve_readings(
+            dimensions, margin, self.reference_dimension_pw_, self.denoising_gain_
+        )
         values, counts = np.unique(self.dimension_pw_, return_counts=True)
         self.dimension_ = float(values[np.argmax(counts)])
+        warn_if_unreliable(self.dimension_confidence_, self.noise_level_curve_)
+        warn_if_linear(self.denoising_gain_, self.dimension_pw_)
         return self
 
-    def _fitted_score_model(self, X):
-        model = self.score_model
-        if model is None:
-            return ScoreDiffusionDensity(random_state=self.random_state).fit(X)
-        if hasattr(model, "net_"):
-            return model
-        return clone(model).fit(X)
+    def _default_model(self, seed):
+        return ScoreDiffusionDensity(random_state=seed)
 
-    def _select_level(self, Z):
-        rng = np.random.RandomState(self._seed)
-        rows = rng.permutation(Z.shape[0])[:_MAX_LEVEL_SELECTION_POINTS]
-        spacing = nearest_neighbour_spacing(Z, seed=self._seed)
-        min_level = self.score_model_.min_noise_level_ / self.score_model_.scale_
-        levels = candidate_levels(spacing, min_level)
-        readings = [self._dimensions(Z[rows], level, return_margin=True) for level in levels]
+    def _select_level(self, X, seed):
+        rng = np.random.RandomState(seed)
+        rows = rng.permutation(X.shape[0])[:_MAX_LEVEL_SELECTION_POINTS]
+        spacing = nearest_neighbour_spacing(X, seed=seed)
+        model = self.score_model_
+        levels = candidate_levels(spacing, model.min_noise_level_, max_level=model.scale_)
+        readings = [self._read(X[rows], level) for level in levels]
         dimensions = np.stack([dims for dims, _ in readings])
         margins = np.stack([margin for _, margin in readings])
-        index, stability, low_margin = select_level(dimensions, margins, Z.shape[1])
-        scale = self.score_model_.scale_
+        index, stability, low_margin = select_level(dimensions, margins, X.shape[1])
         self.noise_level_curve_ = {
-            "levels": levels * scale,
+            "levels": levels,
             "mean_dimension": dimensions.mean(axis=1),
             "stability": stability,
             "margin": low_margin,
         }
         return float(levels[index])
 
-    def _dimensions(self, Z, level, return_margin=False, standardised=True):
-        """Rounded local dimensions of points at a standardised level.
-
-        ``Z`` is standardised, or raw ``X`` with ``standardised=False`` (then each batch is
-        standardised on its own, so no full copy of ``X`` is made).
-        """
-        module = self.score_model_._module
-        device = self.score_model_.device_
-        n_features = Z.shape[1]
+    def _read(self, X, level):
+        """Rounded local dimensions of points at a level (units of ``X``) and margins."""
+        model = self.score_model_
+        n_features = X.shape[1]
         if self.method == "normal_bundle":
             n_probes = 4 * n_features if self.n_probes == "auto" else self.n_probes
-            generator = make_generator(self._seed + 1, device)
-            directions = torch.randn(
-                (n_probes, n_features), generator=generator, device=device
+            directions = np.random.RandomState(self._probe_seed).standard_normal(
+                (n_probes, n_features)
             )
-        out = np.empty(Z.shape[0])
-        margin = np.empty(Z.shape[0])
-        for rows in iter_batches(Z.shape[0], _BATCH, device):
-            block = Z[rows] if standardised else self.score_model_._standardise(Z[rows])
-            y = to_tensor(block, device)
+        out = np.empty(X.shape[0])
+        margin = np.empty(X.shape[0])
+        for rows in gen_batches(X.shape[0], _BATCH):
             if self.method == "jacobian":
-                estimate, confidence = jacobian_rank_dimension(module, y, level)
+                estimate, confidence = jacobian_rank_dimension(model, X[rows], level)
             elif self.method == "flipd":
-                estimate, confidence = flipd_dimension(module, y, level)
+                estimate, confidence = flipd_dimension(model, X[rows], level)
             else:
-                estimate, confidence = normal_bundle_dimension(module, y, level, directions)
-            out[rows] = estimate.detach().cpu().numpy()
-            margin[rows] = confidence.detach().cpu().numpy()
-        dimensions = np.clip(np.round(out), 0, n_features)
-        return (dimensions, margin) if return_margin else dimensions
+                estimate, confidence = normal_bundle_dimension(model, X[rows], level, directions)
+            out[rows] = estimate
+            margin[rows] = confidence
+        return np.clip(np.round(out), 0, n_features), margin
 
     def _check_input(self, X):
         check_is_fitted(self)
@@ -235,8 +255,33 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         dimensions : ndarray of shape (n_samples, 1)
             Local dimension of each point (integers stored as floats).
         """
+        return self._resolved(X)[0][:, None]
+
+    def _resolved(self, X):
         X = self._check_input(X)
-        return self._dimensions(X, self._level, standardised=False)[:, None]
+        dimensions, margin = self._read(X, self.noise_level_)
+        reference = self._reference.predict(X)
+        return resolve_readings(dimensions, margin, reference, self.denoising_gain_)
+
+    def confidence(self, X):
+        """Reliability of the local dimension of each point, in ``[0, 1]``.
+
+        The same measure as ``dimension_confidence_`` for new points: how cleanly the
+        score field reads (the margin of the reading from its rounding threshold) and
+        whether the reading agrees with the distances to the nearest training points.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points to evaluate.
+
+        Returns
+        -------
+        confidence : ndarray of shape (n_samples,)
+            Near 1 for a clean reading that the data agree with, near 0 for one that is
+            about to flip or that the data contradict.
+        """
+        return self._resolved(X)[1]
 
     def tangent_spaces(self, X):
         """Orthonormal frames ordered from the most tangent to the most normal direction.
@@ -256,14 +301,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             One orthonormal frame per point (columns), in the coordinates of ``X``.
         """
         X = self._check_input(X)
-        Z = self.score_model_._standardise(X)
-        module = self.score_model_._module
-        device = self.score_model_.device_
-        out = np.empty((Z.shape[0], Z.shape[1], Z.shape[1]))
-        for rows in iter_batches(Z.shape[0], _BATCH, device):
-            jacobian = denoiser_jacobian(module, to_tensor(Z[rows], device), self._level)
-            _, vectors = tangent_spectrum(jacobian.detach())
-            out[rows] = vectors.cpu().numpy()
+        out = np.empty((X.shape[0], X.shape[1], X.shape[1]))
+        for rows in gen_batches(X.shape[0], _BATCH):
+            jacobian = self.score_model_.denoiser_jacobian(X[rows], self.noise_level_)
+            out[rows] = tangent_spectrum(jacobian)[1]
         return out
 
     def __sklearn_tags__(self):

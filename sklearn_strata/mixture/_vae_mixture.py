@@ -4,7 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, DensityMixin, clone
+from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.cluster import KMeans
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import (
@@ -18,10 +18,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils import (
     draw_seed,
     fit_loss_module,
+    fit_nested,
+    is_fitted,
     iter_batches,
     make_generator,
     resolve_device,
     seeded_construction,
+    spawn_seeds,
     to_tensor,
 )
 from ..utils._validation import check_no_bool_numbers, rollback_on_error
@@ -164,6 +167,12 @@ def _initial_responsibilities(X, latent_dims, seed):
         resp[:, empty] = 1.0 / k
         resp /= resp.sum(axis=1, keepdims=True)
     return resp
+
+
+def _default_stratum_counter(seed):
+    from ..strata import StratumCounter
+
+    return StratumCounter(random_state=seed)
 
 
 class StratifiedVAEMixture(DensityMixin, BaseEstimator):
@@ -342,6 +351,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         # With an accelerator, the accelerator places the model.
         device = resolve_device(self.device) if self.accelerator is None else None
         seed = draw_seed(self.random_state)
+        counter_seed, self._importance_seed, self._sample_seed = spawn_seeds(seed, 3)
         n_samples, n_features = X.shape
 
         self.mean_ = X.mean(axis=0)
@@ -350,7 +360,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         Xs = (X - self.mean_) / self.scale_
 
         if isinstance(self.latent_dims, str):
-            latent_dims, resp = self._auto_components(X, seed)
+            latent_dims, resp = self._auto_components(X, counter_seed)
         else:
             latent_dims = _check_int_list(self.latent_dims, "latent_dims", allow_zero=True)
             if n_samples < len(latent_dims):
@@ -395,7 +405,6 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
             desc=type(self).__name__,
             accelerator=self.accelerator,
         )
-        self._seed = seed
         self.latent_dims_ = list(latent_dims)
         self.n_components_ = len(latent_dims)
 
@@ -410,13 +419,8 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         return self
 
     def _auto_components(self, X, seed):
-        if self.stratum_counter is None:
-            from ..strata import StratumCounter
-
-            counter = StratumCounter()
-        else:
-            counter = self.stratum_counter
-        if hasattr(counter, "labels_"):
+        counter = self.stratum_counter
+        if counter is not None and is_fitted(counter):
             # A fitted counter is reused: its strata, and the stratum of each row of X.
             if getattr(counter, "n_features_in_", X.shape[1]) != X.shape[1]:
                 raise ValueError(
@@ -425,10 +429,8 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
                 )
             labels = np.asarray(counter.predict(X))
         else:
-            counter = clone(counter)
-            if "random_state" in counter.get_params() and counter.random_state is None:
-                counter.set_params(random_state=seed)
-            labels = np.asarray(counter.fit(X).labels_)
+            counter = fit_nested(counter, X, seed, _default_stratum_counter)
+            labels = np.asarray(counter.labels_)
         self.stratum_counter_ = counter
         latent_dims = [int(d) for d in counter.strata_dims_]
         if not latent_dims:
@@ -443,7 +445,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
 
     def _importance_noise(self, module, device):
         # Drawn on the CPU (it is small), so that a model scores alike on every device.
-        generator = make_generator(self._seed + 2, "cpu")
+        generator = make_generator(self._importance_seed, "cpu")
         return [
             torch.randn((self.n_importance_samples, d), generator=generator).to(device)
             for d in self.latent_dims_
@@ -577,7 +579,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
                 f"Invalid value for 'n_samples': {n_samples}. The sampling requires at "
                 "least one sample."
             )
-        seed = self._seed + 3 if random_state is None else draw_seed(random_state)
+        seed = self._sample_seed if random_state is None else draw_seed(random_state)
         if component is None:
             counts = np.random.RandomState(seed).multinomial(
                 n_samples, self.weights_ / self.weights_.sum()

@@ -3,11 +3,11 @@
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin, _fit_context, clone
-from sklearn.exceptions import NotFittedError
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils import fit_nested, is_fitted, spawn_seeds
 from ..utils._validation import check_no_bool_numbers, rollback_on_error
 from ._graph import (
     _kneighbors,
@@ -19,26 +19,10 @@ from ._graph import (
 )
 
 
-def _is_fitted(estimator):
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError:
-        return False
-    return True
+def _default_dimension_estimator(seed):
+    from ..dimension import ScoreDimensionEstimator
 
-
-def _fitted_on(estimator, X):
-    """Whether a fitted dimension estimator's ``dimension_pw_`` describes the rows of ``X``."""
-    pw = getattr(estimator, "dimension_pw_", None)
-    if pw is None or np.shape(pw)[0] != X.shape[0]:
-        return False
-    if getattr(estimator, "n_features_in_", X.shape[1]) != X.shape[1]:
-        return False
-    for name in ("X_fit_", "_fit_X", "X_train_"):
-        stored = getattr(estimator, name, None)
-        if stored is not None and np.shape(stored) == X.shape:
-            return bool(np.array_equal(np.asarray(stored, dtype=float), X))
-    return True
+    return ScoreDimensionEstimator(random_state=seed)
 
 
 class StratumCounter(ClusterMixin, BaseEstimator):
@@ -62,9 +46,11 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         points; optionally ``tangent_spaces(X)`` returning orthonormal bases of shape
         ``(n_samples, n_features, n_features)``, most tangent direction first. ``None``
         builds a :class:`~sklearn_strata.dimension.ScoreDimensionEstimator` with its
-        defaults. An unfitted estimator is cloned and fitted on ``X``; a fitted one is
-        reused: its ``dimension_pw_`` when it has one entry per row of ``X`` (it was fitted
-        on ``X``), else ``transform(X)``.
+        defaults, seeded from ``random_state``. An unfitted estimator is cloned (its
+        ``random_state``, when left at ``None``, is seeded from this one) and fitted on
+        ``X``. A fitted one (or a :class:`sklearn.frozen.FrozenEstimator`) is never
+        refitted: its ``transform(X)`` gives the local dimensions, whatever data it was
+        fitted on.
     n_neighbors : int, default=10
         Number of neighbours of every point in the graph (and in the local-PCA tangents).
     min_stratum_size : float or int, default=0.02
@@ -82,6 +68,10 @@ class StratumCounter(ClusterMixin, BaseEstimator):
     merge_radius : float, default=2.0
         Largest gap bridged by the junction merge, in units of the median distance to the
         ``n_neighbors``-th neighbour; ``0`` disables the merge.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the default dimension estimator (and its score model), or an unfitted
+        ``dimension_estimator`` whose own ``random_state`` is ``None``. Pass an int for
+        reproducible results.
 
     Attributes
     ----------
@@ -138,6 +128,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         "max_tangent_angle": [Interval(numbers.Real, 0, 90, closed="both")],
         "tangent_source": [StrOptions({"auto", "estimator", "local_pca"})],
         "merge_radius": [Interval(numbers.Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -150,6 +141,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         max_tangent_angle=30.0,
         tangent_source="auto",
         merge_radius=2.0,
+        random_state=None,
     ):
         self.dimension_estimator = dimension_estimator
         self.n_neighbors = n_neighbors
@@ -158,19 +150,16 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         self.max_tangent_angle = max_tangent_angle
         self.tangent_source = tangent_source
         self.merge_radius = merge_radius
+        self.random_state = random_state
 
     def _local_dimensions(self, X):
         """Fit or reuse the dimension estimator; return it and the dimensions of ``X``."""
         estimator = self.dimension_estimator
-        if estimator is None:
-            from ..dimension import ScoreDimensionEstimator
-
-            estimator = ScoreDimensionEstimator()
-        if _is_fitted(estimator):
-            if _fitted_on(estimator, X):
-                return estimator, np.asarray(estimator.dimension_pw_, dtype=float).ravel()
+        reused = estimator is not None and is_fitted(estimator)
+        (seed,) = spawn_seeds(self.random_state, 1)
+        estimator = fit_nested(estimator, X, seed, _default_dimension_estimator)
+        if reused:
             return estimator, np.asarray(estimator.transform(X), dtype=float).ravel()
-        estimator = clone(estimator).fit(X)
         return estimator, np.asarray(estimator.dimension_pw_, dtype=float).ravel()
 
     def _tangents(self, X):

@@ -1,5 +1,6 @@
 """Internal utilities shared by the estimators."""
 
+from ._nested import fit_nested, is_fitted
 from ._skorch import LossModuleNet, fit_loss_module
 from ._torch import (
     draw_seed,
@@ -7,6 +8,7 @@ from ._torch import (
     make_generator,
     resolve_device,
     seeded_construction,
+    spawn_seeds,
     to_tensor,
 )
 
@@ -14,9 +16,12 @@ __all__ = [
     "LossModuleNet",
     "draw_seed",
     "fit_loss_module",
+    "fit_nested",
+    "is_fitted",
     "iter_batches",
     "make_generator",
     "resolve_device",
     "seeded_construction",
+    "spawn_seeds",
     "to_tensor",
 ]

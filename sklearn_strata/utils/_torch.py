@@ -131,3 +131,26 @@ class seeded_construction:
 
     def __exit__(self, *exc):
         return self._fork.__exit__(*exc)
+
+
+def spawn_seeds(random_state, n_streams):
+    """Independent integer seeds of ``n_streams`` named random streams.
+
+    One seed is drawn from ``random_state`` and split with
+    :class:`numpy.random.SeedSequence`, so the streams never collide (as offsets such as
+    ``seed + 1`` of two seeds can).
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        Source of randomness.
+    n_streams : int
+        Number of seeds.
+
+    Returns
+    -------
+    seeds : list of int
+        Seeds in ``[0, 2**31 - 1)``.
+    """
+    children = np.random.SeedSequence(draw_seed(random_state)).spawn(n_streams)
+    return [int(child.generate_state(1)[0]) % _MAX_SEED for child in children]
