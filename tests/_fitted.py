@@ -4,6 +4,7 @@ A full diffusion fit takes tens of seconds on one core, so each preset is fitted
 test process and reused by the dimension and strata tests.
 """
 
+import warnings
 from functools import cache
 
 from sklearn_strata import ScoreDiffusionDensity, ScoreDimensionEstimator
@@ -22,7 +23,17 @@ def preset(name, n_samples=3000, ambient_dim=10, noise=0.0, seed=0):
 def dimension_estimator(name, n_samples=3000, ambient_dim=10, noise=0.0, seed=0):
     """A ``ScoreDimensionEstimator`` with default parameters fitted on a preset."""
     X, _, _ = preset(name, n_samples, ambient_dim, noise, seed)
-    return ScoreDimensionEstimator(random_state=seed).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator = ScoreDimensionEstimator(random_state=seed).fit(X)
+    FIT_WARNINGS[(name, n_samples, ambient_dim, noise, seed)] = [
+        str(warning.message) for warning in caught if warning.category is UserWarning
+    ]
+    return estimator
+
+
+# The UserWarnings of each preset's fit, keyed like ``dimension_estimator``'s arguments.
+FIT_WARNINGS = {}
 
 
 @cache

@@ -11,7 +11,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from sklearn_strata import StratumCounter
 
-from ._fitted import dimension_estimator, preset
+from ._fitted import FIT_WARNINGS, dimension_estimator, preset
 
 DIMENSION_CASES = [
     ("lollipop", 0.0),
@@ -32,6 +32,19 @@ def test_local_dimension_accuracy_in_r10(name, noise):
     X_new, y_new = space.sample(300, noise=noise, random_state=1)
     new_accuracy = np.mean(estimator.transform(X_new)[:, 0] == space.pointwise_dimension(y_new))
     assert new_accuracy >= 0.95, f"{name} noise={noise}: new-point accuracy {new_accuracy:.3f}"
+
+
+ALL_PRESETS = sorted({(name, noise) for name, noise in DIMENSION_CASES}
+                     | {(name, 0.0) for name in ["string_in_doughnut", "line_disk_ball",
+                                                 "disjoint_circles", "crossing_planes"]})
+
+
+@pytest.mark.parametrize("name, noise", ALL_PRESETS)
+def test_reliability_is_silent_and_high_on_every_preset(name, noise):
+    estimator = dimension_estimator(name, noise=noise)
+    assert FIT_WARNINGS[(name, 3000, 10, noise, 0)] == []
+    assert np.mean(estimator.dimension_confidence_ >= 0.5) >= 0.9
+    assert estimator.denoising_gain_ > 0.1
 
 
 STRATA_CASES = [

@@ -1,4 +1,12 @@
-"""How far a reading of the score field can be trusted, per point and overall."""
+"""How far a reading of the score field can be trusted, per point and overall.
+
+A reading is *clean* when the denoiser Jacobian's eigenvalues sit far from the rounding
+threshold (its margin). The field as a whole is trusted when most training points read
+cleanly at the chosen level and the learned denoiser does better than a linear one there.
+Otherwise every reading is checked against an independent estimate from the distances to
+the neighbours (:class:`~._reference.NeighborDistanceReference`), and the readings that
+it contradicts where the field could not resolve the neighbourhood give way to it.
+"""
 
 import warnings
 
@@ -6,88 +14,76 @@ import numpy as np
 
 # Confidence at or above which a reading counts as reliable.
 RELIABLE = 0.5
-# Fit warns when fewer than this fraction of the training points read reliably.
-_MIN_RELIABLE_FRACTION = 0.5
+# The field is trusted when the 10th percentile of the training margins reaches this.
+_MIN_LOW_MARGIN = 0.25
 # Below this gain over the linear denoiser the field has learned no geometry.
 _MIN_DENOISING_GAIN = 0.05
+# Fit warns when fewer than this fraction of the training points read reliably.
+_MIN_RELIABLE_FRACTION = 0.5
 
 
 def agreement_tolerance(reference):
     """Largest gap between a reading and the neighbour-distance reference still agreeing.
 
-    Distance-based estimates scatter by about a quarter of their value on a few thousand
-    points and read high near junctions and under ambient noise, so the tolerance grows
-    with the dimension; one unit below it.
+    The pooled TwoNN estimate over 50 neighbours scatters by about a seventh of its value
+    and reads low in high dimension, so the tolerance grows with it.
     """
-    return 1.0 + 0.25 * np.asarray(reference)
+    return 0.5 + 0.2 * np.asarray(reference)
 
 
-def reading_confidence(dimensions, margin, reference):
-    """Confidence in ``[0, 1]`` of each rounded reading.
-
-    The product of two terms: the reading's cleanness (twice its margin from the rounding
-    threshold, 1 for a reading far from flipping) and its agreement with the
-    neighbour-distance reference (1 within :func:`agreement_tolerance`, falling to 0 at
-    twice it).
+def field_is_reliable(margin, gain):
+    """Whether the readings can stand without the neighbour-distance check.
 
     Parameters
     ----------
-    dimensions : ndarray of shape (n,)
-        Rounded readings.
-    margin : ndarray of shape (n,)
-        Distance of each reading from its rounding threshold, in ``[0, 0.5]``.
-    reference : ndarray of shape (n,)
-        Neighbour-distance estimate of the local dimension at each point.
-
-    Returns
-    -------
-    confidence : ndarray of shape (n,)
+    margin : ndarray of shape (n_samples,)
+        Margins of the training readings at the chosen level.
+    gain : float
+        :func:`denoising_gain` at that level.
     """
-    cleanness = np.clip(2.0 * np.asarray(margin), 0.0, 1.0)
-    tolerance = agreement_tolerance(reference)
-    gap = np.abs(np.asarray(dimensions) - reference)
-    agreement = np.clip(2.0 - gap / tolerance, 0.0, 1.0)
-    return cleanness * agreement
+    return bool(np.quantile(margin, 0.1) >= _MIN_LOW_MARGIN and gain >= _MIN_DENOISING_GAIN)
 
 
-def contradicted(dimensions, reference):
-    """Readings the neighbour distances contradict: off by twice the tolerance or more.
+def resolve_readings(dimensions, margin, reference, unresolved, reliable_field):
+    """Final dimensions and confidences of the readings.
 
-    The score field then has not resolved the geometry at its level (typically a
-    stratum of high dimension for the sample size, whose readings collapse towards 0), and
-    the rounded reference is the better estimate.
-    """
-    return np.abs(np.asarray(dimensions) - reference) >= 2.0 * agreement_tolerance(reference)
-
-
-def resolve_readings(dimensions, margin, reference, gain=1.0):
-    """Final dimensions and confidences: contradicted readings give way to the reference.
+    The confidence of a field reading is its cleanness, twice its margin from the rounding
+    threshold (1 for a reading far from flipping). When the field as a whole is not
+    reliable (:func:`field_is_reliable`), a reading taken below the point's sampling scale
+    (``unresolved``: the field had too few points within its level to resolve) that the
+    neighbour-distance reference contradicts (they differ by more than twice
+    :func:`agreement_tolerance`) is replaced by the rounded reference, with confidence 0:
+    that is the collapse of a stratum of high dimension for the sample size, whose
+    readings fall towards 0. Other readings stand, unclean ones with their low confidence:
+    where the level resolves the neighbourhood, the distances to the nearest neighbours
+    see the ambient noise, which the field reads through.
 
     Parameters
     ----------
     dimensions : ndarray of shape (n,)
         Rounded readings of the score field.
     margin : ndarray of shape (n,)
-        Their margins.
+        Their margins, in ``[0, 0.5]``.
     reference : ndarray of shape (n,)
         Neighbour-distance estimates.
-    gain : float, default=1.0
-        :func:`denoising_gain` of the field; below ``_MIN_DENOISING_GAIN`` the readings
-        only reflect the data's principal subspace, and every confidence shrinks in
-        proportion.
+    unresolved : ndarray of shape (n,)
+        Whether the field was read at a level below the point's sampling scale (fewer
+        than ``SAMPLING_NEIGHBOR`` training points within the level).
+    reliable_field : bool
+        Whether the field was judged reliable on the training data.
 
     Returns
     -------
     dimensions : ndarray of shape (n,)
-        The readings, with the rounded reference where they are contradicted.
     confidence : ndarray of shape (n,)
-        :func:`reading_confidence` of the readings (0 where they are contradicted).
     """
-    confidence = reading_confidence(dimensions, margin, reference)
-    confidence = confidence * np.clip(gain / _MIN_DENOISING_GAIN, 0.0, 1.0)
-    replaced = contradicted(dimensions, reference)
+    confidence = np.clip(2.0 * np.asarray(margin), 0.0, 1.0)
+    if reliable_field:
+        return np.asarray(dimensions, dtype=float), confidence
+    gap = np.abs(np.asarray(dimensions) - reference)
+    replaced = np.asarray(unresolved) & (gap > 2.0 * agreement_tolerance(reference))
     dimensions = np.where(replaced, np.round(reference), dimensions)
-    return dimensions, confidence
+    return dimensions, np.where(replaced, 0.0, confidence)
 
 
 def denoising_gain(score_model, X, level, seed, max_points=1000):
@@ -123,10 +119,10 @@ def warn_if_linear(gain, dimensions):
     common = int(values[np.argmax(counts)])
     warnings.warn(
         f"The score model denoises no better than a Gaussian fitted to the data at the "
-        f"reading level (gain {gain:.3f} over the linear denoiser): the local dimensions "
-        f"(mostly {common}) only reflect the data's principal subspace. They are right "
-        "only if the data fill a flat space; otherwise the score model is under-trained: "
-        "try a larger max_epochs or more samples.",
+        f"reading level (gain {gain:.3f} over the linear denoiser): its readings only "
+        f"reflect the data's principal subspace (the local dimensions are mostly {common}). "
+        "That is right only if the data fill a flat space; otherwise the score model is "
+        "under-trained: try a larger max_epochs or more samples.",
         UserWarning,
         stacklevel=3,
     )
@@ -145,11 +141,13 @@ def warn_if_unreliable(confidence, level_curve):
             f"ranges {margins.min():.2f}-{margins.max():.2f} (0.5 is a clean reading)."
         )
     warnings.warn(
-        f"The local dimensions are unreliable: only {reliable:.0%} of the training points "
-        f"read cleanly and agree with the distances to their neighbours.{curve} The score "
-        "model may be under-trained or the data too sparse for their dimension: try more "
-        "samples, a larger max_epochs for the score model, or a given noise_level. "
-        "dimension_confidence_ gives the confidence of every point.",
+        f"The score field does not read the local dimension cleanly: only {reliable:.0%} of "
+        f"the training points are reliable.{curve} Where a reading was taken below the "
+        "sampling scale and contradicted by the distances to the neighbours, the dimension "
+        "is their estimate (reference_dimension_pw_), with confidence 0. The field may be "
+        "under-trained or "
+        "the data too sparse for their dimension: try more samples, a larger max_epochs "
+        "for the score model, or a given noise_level.",
         UserWarning,
         stacklevel=3,
     )

@@ -13,6 +13,7 @@ from ..utils import fit_nested, spawn_seeds
 from ..utils._validation import check_no_bool_numbers, rollback_on_error
 from ._confidence import (
     denoising_gain,
+    field_is_reliable,
     resolve_readings,
     warn_if_linear,
     warn_if_unreliable,
@@ -80,18 +81,24 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         their rounding threshold, largest where the readings are cleanest). Empty when
         the level is given.
     dimension_pw_ : ndarray of shape (n_samples,)
-        Local dimension of each training point (integers stored as floats). Where the
-        distances to the neighbours contradict the score field's reading (it is off by
-        at least twice the agreement tolerance below, as when a
-        stratum of high dimension is too sparsely sampled for the field to resolve it),
-        the rounded ``reference_dimension_pw_`` is reported instead, with confidence 0.
+        Local dimension of each training point (integers stored as floats): the score
+        field's reading, except where the field is not reliable (``field_reliable_`` is
+        False), the reading was taken below the point's sampling scale (fewer than 10
+        training points within ``noise_level_``) and it differs from
+        ``reference_dimension_pw_`` by more than ``1 + 0.4 * reference``; there the
+        rounded reference is reported, with confidence 0. That is where the field cannot
+        resolve the geometry: typically a stratum of high dimension for the sample size,
+        whose readings collapse towards 0.
     dimension_confidence_ : ndarray of shape (n_samples,)
-        Reliability of each training point's reading, in ``[0, 1]``: twice the margin of
-        the reading from its rounding threshold (1 for a clean reading), times its
-        agreement with ``reference_dimension_pw_`` (1 within ``1 + reference / 4``,
-        falling to 0 at twice that). Points at or above 0.5 are reliable;
+        Reliability of each training point's dimension, in ``[0, 1]``: twice the margin
+        of the field's reading from its rounding threshold (1 for a reading far from
+        flipping), 0 where the reference replaced it. Points at or above 0.5 are reliable;
         :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
         half of the training points are reliable.
+    field_reliable_ : bool
+        Whether the field reads cleanly as a whole: the 10th percentile of the training
+        margins is at least 0.25 and ``denoising_gain_`` at least 0.05. When False, each
+        reading is checked against ``reference_dimension_pw_``.
     denoising_gain_ : float
         ``1 - E_model / E_linear``: how much smaller the learned denoiser's squared error
         is than the exact linear (Gaussian) denoiser's on the training points blurred at
@@ -99,9 +106,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         subspace (an under-trained model, or data filling a flat space), and ``fit``
         warns.
     reference_dimension_pw_ : ndarray of shape (n_samples,)
-        Independent estimate of the local dimension from the distances to the 20 nearest
-        neighbours (Levina-Bickel maximum likelihood, averaged over the neighbourhood),
-        against which the readings are checked.
+        Independent estimate of the local dimension from the distances to the neighbours:
+        the maximum-likelihood TwoNN estimate (Facco et al., 2017) pooled over each
+        point's 50 nearest training points.
     dimension_ : float
         Most frequent local dimension of the training points.
     n_features_in_ : int
@@ -186,8 +193,13 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         self._reference = NeighborDistanceReference().fit(X)
         self.reference_dimension_pw_ = self._reference.reference_
         self.denoising_gain_ = denoising_gain(self.score_model_, X, self.noise_level_, level_seed)
+        self.field_reliable_ = field_is_reliable(margin, self.denoising_gain_)
         self.dimension_pw_, self.dimension_confidence_ = resolve_readings(
-            dimensions, margin, self.reference_dimension_pw_, self.denoising_gain_
+            dimensions,
+            margin,
+            self.reference_dimension_pw_,
+            self._reference.sampling_scale_ > self.noise_level_,
+            self.field_reliable_,
         )
         values, counts = np.unique(self.dimension_pw_, return_counts=True)
         self.dimension_ = float(values[np.argmax(counts)])
@@ -260,8 +272,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
     def _resolved(self, X):
         X = self._check_input(X)
         dimensions, margin = self._read(X, self.noise_level_)
-        reference = self._reference.predict(X)
-        return resolve_readings(dimensions, margin, reference, self.denoising_gain_)
+        reference, sampling_scale = self._reference.predict(X)
+        unresolved = sampling_scale > self.noise_level_
+        return resolve_readings(dimensions, margin, reference, unresolved, self.field_reliable_)
 
     def confidence(self, X):
         """Reliability of the local dimension of each point, in ``[0, 1]``.

@@ -2,54 +2,78 @@
 
 The score field is read at one smoothing level; when the network has not learned it finely
 enough there (high intrinsic dimension for the sample size, strongly non-uniform sampling,
-an under-trained model) the readings can be wrong everywhere while looking clean. The
-distances to the nearest neighbours give an independent, scale-free estimate of the local
-dimension (Levina and Bickel's maximum-likelihood estimator, averaged over each point's
-neighbourhood to tame its variance) against which every reading is checked.
+an under-trained model) the readings can be wrong everywhere. The ratio of the distances
+to a point's second and first nearest neighbours gives an independent, scale-free estimate
+of the local dimension: for locally uniform data of dimension ``d`` it follows a Pareto law
+of index ``d`` (Facco et al., 2017, "TwoNN"). Its maximum-likelihood estimate over a
+point's ``n_neighbors`` nearest neighbours is the reference each reading is checked
+against, and the fallback where the field cannot read.
 """
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-_TINY = 1e-300
+
+def _log_ratios(distances):
+    """``log(r2 / r1)`` of every row; 0 where the first neighbour is a duplicate."""
+    r1, r2 = distances[:, 0], distances[:, 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(r1 > 0, r2 / np.where(r1 > 0, r1, 1.0), 1.0)
+    return np.log(ratio)
 
 
-def _pointwise_mle(distances):
-    """Levina-Bickel estimate from sorted neighbour distances of shape (n, k), k >= 3."""
-    k = distances.shape[1]
-    distances = np.maximum(distances, _TINY)
-    logs = np.log(distances[:, -1:] / distances[:, :-1]).sum(axis=1)
-    # (k - 2) / sum is the unbiased form of the inverse mean log-ratio.
-    with np.errstate(divide="ignore"):
-        return np.where(logs > 0, (k - 2) / np.maximum(logs, _TINY), 0.0)
+# Order of the neighbour whose distance measures the sampling scale around a point.
+SAMPLING_NEIGHBOR = 10
 
 
 class NeighborDistanceReference:
-    """Local dimension from the distances to the ``n_neighbors`` nearest training points.
+    """Local TwoNN dimension from each point's ``n_neighbors`` nearest training points.
 
     Parameters
     ----------
-    n_neighbors : int, default=20
-        Neighbours per point, for the estimate and for its neighbourhood average.
+    n_neighbors : int, default=50
+        Points (the point itself included) whose distance ratios are pooled.
+
+    Attributes
+    ----------
+    reference_ : ndarray of shape (n_samples,)
+        The reference of every training point.
+    sampling_scale_ : ndarray of shape (n_samples,)
+        Distance of every training point to its ``SAMPLING_NEIGHBOR``-th neighbour: a
+        score field read at a smaller level has fewer points than that to resolve.
     """
 
-    def __init__(self, n_neighbors=20):
+    def __init__(self, n_neighbors=50):
         self.n_neighbors = n_neighbors
 
     def fit(self, X):
         """Index ``X`` and compute the reference of every training point."""
-        k = min(self.n_neighbors, X.shape[0] - 1)
-        self.nn_ = NearestNeighbors(n_neighbors=k + 1).fit(X)
-        distances, indices = self.nn_.kneighbors(X)
-        if k >= 3:
-            self.pointwise_ = _pointwise_mle(distances[:, 1:])
+        m = max(min(self.n_neighbors, X.shape[0]), 1)
+        self.nn_ = NearestNeighbors(n_neighbors=m).fit(X)
+        if X.shape[0] >= 3:
+            distances, _ = self.nn_.kneighbors(X, n_neighbors=3)
+            self.log_ratios_ = _log_ratios(distances[:, 1:])
         else:
-            self.pointwise_ = np.zeros(X.shape[0])
-        self.reference_ = self.pointwise_[indices].mean(axis=1)
+            self.log_ratios_ = np.zeros(X.shape[0])
+        self.reference_, self.sampling_scale_ = self.predict(X)
         return self
 
     def predict(self, X):
-        """Neighbourhood average of the training points' estimates around new points."""
-        k = self.nn_.n_neighbors - 1
-        _, indices = self.nn_.kneighbors(X, n_neighbors=max(k, 1))
-        return self.pointwise_[indices].mean(axis=1)
+        """Pooled estimate and sampling scale around each row.
+
+        The estimate pools the ``n_neighbors`` training points nearest to each row; a
+        training point is its own nearest neighbour, so it gets its training reference.
+
+        Returns
+        -------
+        reference : ndarray of shape (n_rows,)
+        sampling_scale : ndarray of shape (n_rows,)
+            Distance to the ``SAMPLING_NEIGHBOR``-th nearest training point (the farthest
+            one when there are fewer).
+        """
+        distances, indices = self.nn_.kneighbors(X)
+        total = self.log_ratios_[indices].sum(axis=1)
+        m = indices.shape[1]
+        with np.errstate(divide="ignore"):
+            reference = np.where(total > 0, (m - 1) / np.maximum(total, 1e-300), 0.0)
+        return reference, distances[:, min(SAMPLING_NEIGHBOR, m - 1)]

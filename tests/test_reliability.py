@@ -1,0 +1,79 @@
+"""The score field's own reliability: per-point confidence, fallback and warnings.
+
+Accuracy on the presets and the silence of the warnings there are checked in
+``test_accuracy.py`` (they share its fitted models).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from sklearn_strata import ScoreDiffusionDensity, ScoreDimensionEstimator
+from sklearn_strata.datasets import Cube, Segment, Sphere, make_lollipop, make_stratified
+from sklearn_strata.dimension._confidence import resolve_readings
+
+
+def _frame(ambient_dim, *axes):
+    frame = np.zeros((ambient_dim, len(axes)))
+    frame[list(axes), range(len(axes))] = 1.0
+    return frame
+
+
+def sphere_line_cube(n_samples=3000, ambient_dim=12, noise=0.0, seed=0):
+    """A 2-sphere pierced by a line, and apart from them a solid 4-cube, in ``R^12``."""
+    offset = np.zeros(ambient_dim)
+    offset[5] = 5.0
+    strata = [
+        Sphere(2, radius=1.0, rotation=_frame(ambient_dim, 0, 1, 2)),
+        Segment(length=4.0, rotation=_frame(ambient_dim, 2)),
+        Cube(4, side=2.0, rotation=_frame(ambient_dim, 4, 5, 6, 7), offset=offset),
+    ]
+    X, y, space = make_stratified(strata, n_samples, ambient_dim=ambient_dim, noise=noise,
+                                  random_state=seed, return_space=True)
+    return X, space.pointwise_dimension(y)
+
+
+def test_under_trained_model_warns_and_says_what_to_try():
+    X, _ = make_lollipop(1000, ambient_dim=10, random_state=0)
+    model = ScoreDiffusionDensity(max_epochs=1, random_state=0)
+    with pytest.warns(UserWarning, match="no better than a Gaussian.*max_epochs"):
+        estimator = ScoreDimensionEstimator(model, random_state=0).fit(X)
+    assert estimator.denoising_gain_ < 0.05
+    assert not estimator.field_reliable_
+
+
+def test_confident_points_are_right_more_often_on_a_case_with_errors():
+    X, true = sphere_line_cube()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        estimator = ScoreDimensionEstimator(random_state=0).fit(X)
+    correct = estimator.dimension_pw_ == true
+    confident = estimator.dimension_confidence_ >= 0.5
+    assert correct.mean() >= 0.95
+    assert 0.5 < confident.mean() < 1.0
+    assert correct[confident].mean() >= 0.99
+    assert correct[confident].mean() > correct[~confident].mean() + 0.1
+    # The transform side gives the training points their training confidence.
+    np.testing.assert_allclose(
+        estimator.confidence(X[:200]), estimator.dimension_confidence_[:200]
+    )
+    np.testing.assert_array_equal(estimator.transform(X[:200])[:, 0],
+                                  estimator.dimension_pw_[:200])
+
+
+def test_collapsed_readings_give_way_to_the_neighbour_distances():
+    # A field that could not resolve a 20-dimensional cloud reads ~0 at its level.
+    readings = np.array([0.0, 0.0, 1.0, 2.0, 2.0])
+    margin = np.full(5, 0.4)
+    reference = np.array([14.2, 15.1, 14.8, 2.3, 2.3])
+    unresolved = np.array([True, True, True, True, False])
+    dims, confidence = resolve_readings(readings, margin, reference, unresolved, False)
+    np.testing.assert_array_equal(dims, [14.0, 15.0, 15.0, 2.0, 2.0])
+    np.testing.assert_allclose(confidence, [0.0, 0.0, 0.0, 0.8, 0.8])
+    # A reliable field is never overruled.
+    dims, confidence = resolve_readings(readings, margin, reference, unresolved, True)
+    np.testing.assert_array_equal(dims, readings)
+    # Nor where its level resolved the neighbourhood (there the neighbours see noise).
+    dims, _ = resolve_readings(readings, margin, reference, np.zeros(5, bool), False)
+    np.testing.assert_array_equal(dims, readings)
