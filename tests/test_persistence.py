@@ -22,12 +22,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 from skorch.exceptions import DeviceWarning
 
-from sklearn_strata.diffusion import _density
 from sklearn_strata.diffusion._network import DenoisingNetwork
 from sklearn_strata.dimension import ScoreDimensionEstimator
 from sklearn_strata.mixture import StratifiedVAEMixture
 from sklearn_strata.mixture._vae_network import VAEMixtureModule
 from sklearn_strata.strata import _counter
+from sklearn_strata.utils import _base
 from sklearn_strata.utils._skorch import LossModuleNet
 
 from ._fast import (
@@ -258,13 +258,13 @@ def _interrupt_late(monkeypatch, name):
         raise KeyboardInterrupt
 
     if name == "diffusion":
-        fit_loss_module = _density.fit_loss_module
+        fit_loss_module = _base.fit_loss_module
 
         def trained_then_interrupted(*args, **kwargs):
             fit_loss_module(*args, **kwargs)
             raise KeyboardInterrupt
 
-        monkeypatch.setattr(_density, "fit_loss_module", trained_then_interrupted)
+        monkeypatch.setattr(_base, "fit_loss_module", trained_then_interrupted)
     elif name == "dimension":
         monkeypatch.setattr(ScoreDimensionEstimator, "_read", interrupt)
     elif name == "counter":

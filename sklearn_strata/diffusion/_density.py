@@ -6,20 +6,19 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, DensityMixin, _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ..utils import (
+    BaseTorchEstimator,
     draw_seed,
-    fit_loss_module,
     iter_batches,
     make_generator,
-    resolve_device,
     seeded_construction,
     to_tensor,
 )
-from ..utils._validation import check_no_bool_numbers, rollback_on_error
+from ..utils._validation import rollback_on_error
 from ._network import DenoisingNetwork, denoiser_jacobian
 from ._ode import log_density
 from ._sampler import sample_reverse_sde
@@ -58,7 +57,7 @@ def _data_scale(centred):
     return float(np.sqrt(max(np.linalg.eigvalsh(gram)[-1], 0.0)))
 
 
-class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
+class ScoreDiffusionDensity(BaseTorchEstimator):
     """Score-based diffusion model of a distribution, possibly on a union of manifolds.
 
     A residual MLP is trained by denoising score matching (epsilon form) on a
@@ -129,6 +128,11 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         :meth:`score_samples` is the log-density of the data blurred at this level.
     device_ : torch.device
         Device the model lives on.
+    loss_curve_ : list of float
+        Mean training loss of every epoch (from ``net_.history``), as in
+        :class:`~sklearn.neural_network.MLPRegressor`.
+    n_iter_ : int
+        Number of epochs run.
 
     See Also
     --------
@@ -150,22 +154,21 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
         "hidden_width": [Interval(Integral, 1, None, closed="left")],
         "n_blocks": [Interval(Integral, 0, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [
+            *BaseTorchEstimator._parameter_constraints["max_epochs"],
+            StrOptions({"auto"}),
+        ],
         "n_sampling_steps": [Interval(Integral, 1, None, closed="left")],
         "n_ode_steps": [Interval(Integral, 1, None, closed="left")],
         "max_exact_divergence": [Interval(Integral, 0, None, closed="left")],
-        "device": [StrOptions({"auto", "cpu", "cuda"})],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "accelerator": [None, HasMethods(["prepare"])],
     }
 
     def __init__(
         self,
+        *,
         hidden_width=256,
         n_blocks=3,
         max_epochs="auto",
@@ -209,12 +212,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         self : ScoreDiffusionDensity
             The fitted estimator.
         """
-        check_no_bool_numbers(self)
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        if self.accelerator is None:
-            self.device_ = resolve_device(self.device)
-        else:
-            self.device_ = torch.device(self.accelerator.device)
+        X = self._check_fit_input(X, ensure_min_samples=2)
         self._seed = draw_seed(self.random_state)
         self.mean_ = X.mean(axis=0)
         self.scale_ = _data_scale(X - self.mean_)
@@ -238,18 +236,9 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         if max_epochs == "auto":
             steps_per_epoch = max(X.shape[0] // batch_size, 1)
             max_epochs = max(math.ceil(_TARGET_TRAIN_STEPS / steps_per_epoch), 1)
-        self.net_ = fit_loss_module(
-            module,
-            Z,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            lr=self.lr,
-            device=self.device_,
-            seed=self._seed,
-            verbose=self.verbose,
-            desc="ScoreDiffusionDensity",
+        self._train(
+            module, Z, seed=self._seed, max_epochs=max_epochs, batch_size=batch_size,
             cosine_lr=True,
-            accelerator=self.accelerator,
         )
         self.min_noise_level_ = float(
             schedule.smoothing_level(torch.tensor(module.t_min)) * self.scale_
@@ -259,13 +248,6 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
     @property
     def _module(self):
         return self.net_.module_
-
-    def _standardise(self, X):
-        return (X - self.mean_) / self.scale_
-
-    def _check_input(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float64, reset=False)
 
     def score_samples(self, X):
         """Log-density of each sample, in the units of ``X``.
@@ -322,23 +304,6 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         floor = float(module.schedule.smoothing_level(torch.tensor(module.t_min))) ** 2
         return max(module.tail_variance, floor)
 
-    def score(self, X, y=None):
-        """Mean log-density of ``X`` (higher is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Points to evaluate.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-            Mean of :meth:`score_samples`.
-        """
-        return float(np.mean(self.score_samples(X)))
-
     def sample(self, n_samples=1, random_state=None):
         """Draw new samples with the reverse-time SDE.
 
@@ -356,8 +321,7 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
             Generated samples, in the units of the training data.
         """
         check_is_fitted(self)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        n_samples = self._check_n_samples(n_samples)
         seed = self._seed + 3 if random_state is None else draw_seed(random_state)
         generator = make_generator(seed, self.device_)
         module = self._module
@@ -484,19 +448,3 @@ class ScoreDiffusionDensity(DensityMixin, BaseEstimator):
         ):
             raise ValueError(f"noise_level must be a positive finite float, got {noise_level!r}.")
         return float(noise_level) / self.scale_
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "net_" in self.__dict__:
-            # skorch maps a net trained on CUDA to the CPU when it is unpickled on a
-            # machine without CUDA; infer on the device the net was loaded to.
-            # A net trained through an accelerator has no device of its own.
-            device = self.net_.device
-            if device is None:
-                device = next(self.net_.module_.parameters()).device
-            self.device_ = torch.device(device)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags

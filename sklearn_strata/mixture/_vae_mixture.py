@@ -4,7 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, DensityMixin
+from sklearn.base import _fit_context
 from sklearn.cluster import KMeans
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import (
@@ -13,21 +13,20 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     StrOptions,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..utils import (
+    BaseTorchEstimator,
     draw_seed,
-    fit_loss_module,
     fit_nested,
     is_fitted,
     iter_batches,
     make_generator,
-    resolve_device,
     seeded_construction,
     spawn_seeds,
     to_tensor,
 )
-from ..utils._validation import check_no_bool_numbers, rollback_on_error
+from ..utils._validation import rollback_on_error
 from ._vae_network import VAEMixtureModule
 
 # Fraction of the epochs during which the responsibilities stay at the initial assignment.
@@ -175,7 +174,7 @@ def _default_stratum_counter(seed):
     return StratumCounter(random_state=seed)
 
 
-class StratifiedVAEMixture(DensityMixin, BaseEstimator):
+class StratifiedVAEMixture(BaseTorchEstimator):
     """Dimension-aware mixture of variational auto-encoders (sieve MLE on strata).
 
     The density is a mixture of ``K`` deep latent-variable models of different latent
@@ -252,6 +251,13 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         Common scale ``X`` is divided by (root mean per-feature variance).
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the mixture module.
+    loss_curve_ : list of float
+        Mean training loss of every epoch (from ``net_.history``), as in
+        :class:`~sklearn.neural_network.MLPRegressor`.
+    n_iter_ : int
+        Number of epochs run.
+    device_ : torch.device
+        Device the model lives on.
     stratum_counter_ : estimator
         The fitted stratum counter (only when ``latent_dims="auto"``).
     n_features_in_ : int
@@ -281,20 +287,18 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
     (5, 3)
     """
 
-    _parameter_constraints = {
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
         "latent_dims": [StrOptions({"auto"}), "array-like"],
         "hidden_dims": ["array-like"],
         "noise_level": [None, Interval(Real, 0, None, closed="neither")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
-        "device": [StrOptions({"auto", "cpu", "cuda"})],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
         "stratum_counter": [None, HasMethods(["fit"])],
-        "accelerator": [None, HasMethods(["prepare"])],
     }
+
+    # float32 input stays float32 at inference: it is standardised batch by batch, so a
+    # float64 copy of every row is never made (issue #7).
+    _input_dtype = [np.float64, np.float32]
 
     def __init__(
         self,
@@ -327,6 +331,10 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
 
+    @_fit_context(
+        # the stratum counter is a nested estimator: its parameters are validated too
+        prefer_skip_nested_validation=False
+    )
     @rollback_on_error
     def fit(self, X, y=None):
         """Fit the mixture to ``X``.
@@ -343,13 +351,8 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         self : StratifiedVAEMixture
             The fitted estimator.
         """
-        self._validate_params()
-        check_no_bool_numbers(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=True)
-        X = np.asarray(X, dtype=np.float64)
+        X = np.asarray(self._check_fit_input(X), dtype=np.float64)
         hidden_dims = _check_int_list(self.hidden_dims, "hidden_dims", allow_zero=False)
-        # With an accelerator, the accelerator places the model.
-        device = resolve_device(self.device) if self.accelerator is None else None
         seed = draw_seed(self.random_state)
         counter_seed, self._importance_seed, self._sample_seed = spawn_seeds(seed, 3)
         n_samples, n_features = X.shape
@@ -393,18 +396,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
             center = resp[:, k] @ Xs / counts[k] if counts[k] > 0 else np.zeros(n_features)
             comp.set_center(torch.as_tensor(center, dtype=torch.float32))
 
-        self.net_ = fit_loss_module(
-            module,
-            np.hstack([Xs, resp]),
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            device=device,
-            seed=seed,
-            verbose=bool(self.verbose),
-            desc=type(self).__name__,
-            accelerator=self.accelerator,
-        )
+        self._train(module, np.hstack([Xs, resp]), seed=seed)
         self.latent_dims_ = list(latent_dims)
         self.n_components_ = len(latent_dims)
 
@@ -443,7 +435,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- inference
 
-    def _importance_noise(self, module, device):
+    def _importance_noise(self, device):
         # Drawn on the CPU (it is small), so that a model scores alike on every device.
         generator = make_generator(self._importance_seed, "cpu")
         return [
@@ -461,14 +453,12 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         """
         module = self.net_.module_
         module.eval()
-        device = module.log_noise.device
-        eps = self._importance_noise(module, device)
+        device = self.device_
+        eps = self._importance_noise(device)
         rows_per_batch = max(1, _INFERENCE_CHUNK // self.n_importance_samples)
         out = np.empty((len(Xs), self.n_components_))
         for rows in iter_batches(len(Xs), rows_per_batch, device):
-            batch = Xs[rows]
-            if raw:
-                batch = (np.asarray(batch, dtype=np.float64) - self.mean_) / self.scale_
+            batch = self._standardise(Xs[rows]) if raw else Xs[rows]
             x = to_tensor(batch, device)
             log_lik = module.component_log_likelihoods(x, eps) + module.log_weights
             out[rows] = log_lik.double().cpu().numpy()
@@ -477,13 +467,6 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
     def _log_resp_standardised(self, Xs, raw=False):
         log_joint = self._log_joint_standardised(Xs, raw=raw)
         return log_joint - np.logaddexp.reduce(log_joint, axis=1, keepdims=True)
-
-    def _validated(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-
-    def _standardise(self, X):
-        return (np.asarray(self._validated(X), dtype=np.float64) - self.mean_) / self.scale_
 
     def score_samples(self, X):
         """Log-density of every sample (importance-weighted lower bound).
@@ -499,26 +482,9 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
             IWAE bound of ``log p(x)`` with ``n_importance_samples`` samples per component,
             in the units of ``X``. Deterministic for a fitted estimator.
         """
-        log_joint = self._log_joint_standardised(self._validated(X), raw=True)
+        log_joint = self._log_joint_standardised(self._check_input(X), raw=True)
         log_det = self.n_features_in_ * np.log(self.scale_)
         return np.logaddexp.reduce(log_joint, axis=1) - log_det
-
-    def score(self, X, y=None):
-        """Mean log-density of ``X`` (see :meth:`score_samples`).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Points to evaluate.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-            Mean of :meth:`score_samples`.
-        """
-        return float(np.mean(self.score_samples(X)))
 
     def predict_proba(self, X):
         """Posterior probability of every component (stratum) for every sample.
@@ -533,7 +499,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_components)
             Responsibilities ``r_k(x)``; rows sum to one.
         """
-        return np.exp(self._log_resp_standardised(self._validated(X), raw=True))
+        return np.exp(self._log_resp_standardised(self._check_input(X), raw=True))
 
     def predict(self, X):
         """Most probable component (stratum) of every sample.
@@ -548,7 +514,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             Index of the component with the largest responsibility.
         """
-        return np.argmax(self._log_joint_standardised(self._validated(X), raw=True), axis=1)
+        return np.argmax(self._log_joint_standardised(self._check_input(X), raw=True), axis=1)
 
     def sample(self, n_samples=1, component=None, random_state=None):
         """Draw samples from the fitted mixture.
@@ -572,13 +538,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
             Component of every sample.
         """
         check_is_fitted(self)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        if n_samples < 1:
-            raise ValueError(
-                f"Invalid value for 'n_samples': {n_samples}. The sampling requires at "
-                "least one sample."
-            )
+        n_samples = self._check_n_samples(n_samples)
         seed = self._sample_seed if random_state is None else draw_seed(random_state)
         if component is None:
             counts = np.random.RandomState(seed).multinomial(
@@ -596,7 +556,7 @@ class StratifiedVAEMixture(DensityMixin, BaseEstimator):
             counts[component] = n_samples
         module = self.net_.module_
         module.eval()
-        device = module.log_noise.device
+        device = self.device_
         generator = make_generator(seed, device)
         # Filled in place, batch by batch: a list of batches, its concatenation and the
         # rescaled copies would hold ~3 times the output at once (issue #7).

@@ -1,5 +1,6 @@
 """Internal utilities shared by the estimators."""
 
+from ._base import BaseTorchEstimator
 from ._nested import fit_nested, is_fitted
 from ._skorch import LossModuleNet, fit_loss_module
 from ._torch import (
@@ -13,6 +14,7 @@ from ._torch import (
 )
 
 __all__ = [
+    "BaseTorchEstimator",
     "LossModuleNet",
     "draw_seed",
     "fit_loss_module",
