@@ -14,6 +14,7 @@ from sklearn_strata.datasets import (
     make_line_disk_ball,
     make_lollipop,
     make_sphere_line,
+    make_sphere_line_cube,
     make_string_in_doughnut,
 )
 
@@ -30,6 +31,9 @@ CASES = [
     ("line_disk_ball_D10_n0.01", make_line_disk_ball, 10, 0.01),
     ("crossing_planes_D10", make_crossing_planes, 10, 0.0),
     ("string_in_doughnut_D30_n0.01", make_string_in_doughnut, 30, 0.01),
+    # Strata of dimensions 2, 1 and 4 of different extents (the "Score engine II" issue).
+    ("sphere_line_cube_D12", make_sphere_line_cube, 12, 0.0),
+    ("sphere_line_cube_D12_n0.01", make_sphere_line_cube, 12, 0.01),
 ]
 
 

@@ -10,27 +10,14 @@ import numpy as np
 import pytest
 
 from sklearn_strata import ScoreDiffusionDensity, ScoreDimensionEstimator
-from sklearn_strata.datasets import Cube, Segment, Sphere, make_lollipop, make_stratified
+from sklearn_strata.datasets import make_lollipop, make_sphere_line_cube
 from sklearn_strata.dimension._confidence import resolve_readings
 
 
-def _frame(ambient_dim, *axes):
-    frame = np.zeros((ambient_dim, len(axes)))
-    frame[list(axes), range(len(axes))] = 1.0
-    return frame
-
-
-def sphere_line_cube(n_samples=3000, ambient_dim=12, noise=0.0, seed=0):
+def sphere_line_cube(n_samples=3000, noise=0.0, seed=0):
     """A 2-sphere pierced by a line, and apart from them a solid 4-cube, in ``R^12``."""
-    offset = np.zeros(ambient_dim)
-    offset[5] = 5.0
-    strata = [
-        Sphere(2, radius=1.0, rotation=_frame(ambient_dim, 0, 1, 2)),
-        Segment(length=4.0, rotation=_frame(ambient_dim, 2)),
-        Cube(4, side=2.0, rotation=_frame(ambient_dim, 4, 5, 6, 7), offset=offset),
-    ]
-    X, y, space = make_stratified(strata, n_samples, ambient_dim=ambient_dim, noise=noise,
-                                  random_state=seed, return_space=True)
+    X, y, space = make_sphere_line_cube(n_samples, ambient_dim=12, noise=noise,
+                                        random_state=seed, return_space=True)
     return X, space.pointwise_dimension(y)
 
 

@@ -14,6 +14,7 @@ from ._presets import (
     make_line_disk_ball,
     make_lollipop,
     make_sphere_line,
+    make_sphere_line_cube,
     make_string_in_doughnut,
 )
 from ._space import StratifiedSpace
@@ -34,6 +35,7 @@ __all__ = [
     "make_line_disk_ball",
     "make_lollipop",
     "make_sphere_line",
+    "make_sphere_line_cube",
     "make_string_in_doughnut",
     "make_stratified",
     "simulate_alanine_dipeptide",

@@ -457,3 +457,74 @@ def make_disjoint_circles(
         random_state=random_state,
         return_space=return_space,
     )
+
+
+def make_sphere_line_cube(
+    n_samples=1000,
+    *,
+    ambient_dim=12,
+    weights=None,
+    noise=0.0,
+    random_state=None,
+    return_space=False,
+):
+    """Sample a 2-sphere pierced by a line, and apart from them a solid 4-cube.
+
+    Strata of dimensions 1, 2 and 4, one crossing another and one on its own, of different
+    extents: the local ``R^8`` holds the unit 2-sphere centred at the origin in the first
+    three axes (label 0, dimension 2), the segment from ``(0, 0, -2)`` to ``(0, 0, 2)``
+    through its poles (label 1, dimension 1) and the cube ``[-1, 1]^4`` in the last four
+    axes, centred 5 away along the sixth (label 2, dimension 4).
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Total number of points, >= 1.
+    ambient_dim : int, default=12
+        Dimension ``D`` of the ambient space, at least 8. The preset is carried
+        into ``R^D`` by a random isometry.
+    weights : array-like of shape (3,), default=None
+        Probability of each stratum; None means equal weights.
+    noise : float, default=0.0
+        Standard deviation of the Gaussian noise added to every ambient coordinate, >= 0.
+    random_state : int, RandomState instance or None, default=None
+        Seed or generator of the isometry, the samples and the noise.
+        None draws fresh entropy; numpy's global random state is never used.
+    return_space : bool, default=False
+        If True, also return the :class:`StratifiedSpace`.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, ambient_dim)
+        The points, shuffled.
+    y : ndarray of shape (n_samples,)
+        Label of the stratum each point was drawn from, in the order listed above.
+    space : StratifiedSpace
+        The placed strata; only returned if ``return_space`` is True.
+
+    Examples
+    --------
+    >>> from sklearn_strata.datasets import make_sphere_line_cube
+    >>> X, y, space = make_sphere_line_cube(300, random_state=0, return_space=True)
+    >>> X.shape
+    (300, 12)
+    >>> space.strata_dims
+    array([2, 1, 4])
+    """
+    offset = np.zeros(8)
+    offset[5] = 5.0
+    strata = [
+        Sphere(2, radius=1.0, rotation=_axes(8, 0, 1, 2)),
+        Segment(length=4.0, rotation=_axes(8, 2)),
+        Cube(4, side=2.0, rotation=_axes(8, 4, 5, 6, 7), offset=offset),
+    ]
+    return _make_preset(
+        strata,
+        None,
+        n_samples=n_samples,
+        weights=weights,
+        ambient_dim=ambient_dim,
+        noise=noise,
+        random_state=random_state,
+        return_space=return_space,
+    )

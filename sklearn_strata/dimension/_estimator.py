@@ -270,11 +270,20 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         return self._resolved(X)[0][:, None]
 
     def _resolved(self, X):
+        """Final dimensions and confidences of new points, batch after batch."""
         X = self._check_input(X)
-        dimensions, margin = self._read(X, self.noise_level_)
-        reference, sampling_scale = self._reference.predict(X)
-        unresolved = sampling_scale > self.noise_level_
-        return resolve_readings(dimensions, margin, reference, unresolved, self.field_reliable_)
+        dimensions, confidence = np.empty(X.shape[0]), np.empty(X.shape[0])
+        for rows in gen_batches(X.shape[0], _BATCH):
+            readings, margin = self._read(X[rows], self.noise_level_)
+            reference, sampling_scale = self._reference.predict(X[rows])
+            dimensions[rows], confidence[rows] = resolve_readings(
+                readings,
+                margin,
+                reference,
+                sampling_scale > self.noise_level_,
+                self.field_reliable_,
+            )
+        return dimensions, confidence
 
     def confidence(self, X):
         """Reliability of the local dimension of each point, in ``[0, 1]``.

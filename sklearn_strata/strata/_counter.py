@@ -13,6 +13,7 @@ from ._graph import (
     _kneighbors,
     assign_strata,
     find_strata,
+    labelled_index,
     local_pca_tangents,
     neighbor_scale,
     round_dimensions,
@@ -202,6 +203,8 @@ class StratumCounter(ClusterMixin, BaseEstimator):
                 f"{X.shape[0]} samples."
             )
         tangents = self._tangents(X) if self.tangent_split else None
+        # One neighbour search serves the graph, the junction merge and the predict radius.
+        distances, neighbors = _kneighbors(X, self.n_neighbors)
         labels, strata_dims, weights = find_strata(
             X,
             dims,
@@ -210,16 +213,14 @@ class StratumCounter(ClusterMixin, BaseEstimator):
             tangents=tangents,
             max_tangent_angle=self.max_tangent_angle if self.tangent_split else None,
             merge_radius=self.merge_radius,
+            kneighbors=(distances, neighbors),
         )
         self.local_dimensions_ = dims
         self.labels_ = labels
         self.strata_dims_ = strata_dims
         self.weights_ = weights
         self.n_strata_ = int(strata_dims.shape[0])
-        labelled = labels >= 0
-        self._X_labelled = X[labelled]
-        self._labels_labelled = labels[labelled]
-        distances, _ = _kneighbors(X, self.n_neighbors)
+        self._index, self._indexed_labels = labelled_index(X, labels, self.n_neighbors)
         self._radius = 2.0 * neighbor_scale(X, self.n_neighbors, distances)
         return self
 
@@ -258,10 +259,4 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return assign_strata(
-            self._X_labelled,
-            self._labels_labelled,
-            X,
-            n_neighbors=self.n_neighbors,
-            radius=self._radius,
-        )
+        return assign_strata(self._index, self._indexed_labels, X, radius=self._radius)

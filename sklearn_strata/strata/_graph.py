@@ -38,6 +38,7 @@ _TREE = "ball_tree"
 
 __all__ = [
     "assign_strata",
+    "labelled_index",
     "component_labels",
     "equal_dimension_graph",
     "find_strata",
@@ -431,6 +432,7 @@ def find_strata(
     tangents=None,
     max_tangent_angle=None,
     merge_radius=2.0,
+    kneighbors=None,
 ):
     """Run the whole graph procedure on given local dimensions (and tangent bases).
 
@@ -452,6 +454,9 @@ def find_strata(
     merge_radius : float or None, default=2.0
         Gap bridged by the junction merge, in units of the median distance to the
         ``n_neighbors``-th neighbour; ``None`` or ``0`` disables the merge.
+    kneighbors : tuple of ndarray, default=None
+        ``(distances, indices)`` of the ``n_neighbors`` nearest other points of every
+        point, as :func:`_kneighbors` returns them; computed when None.
 
     Returns
     -------
@@ -475,7 +480,7 @@ def find_strata(
     X = np.asarray(X, dtype=float)
     n_samples, n_features = X.shape
     dims = round_dimensions(dims, n_features)
-    distances, neighbors = _kneighbors(X, n_neighbors)
+    distances, neighbors = _kneighbors(X, n_neighbors) if kneighbors is None else kneighbors
     split = tangents is not None and max_tangent_angle is not None
     adjacency = equal_dimension_graph(
         X,
@@ -501,19 +506,45 @@ def find_strata(
     return order_strata(labels, dims, min_size)
 
 
-def assign_strata(X_fit, labels, X, *, n_neighbors=10, radius):
-    """Stratum of new points from their nearest labelled training points.
+def labelled_index(X_fit, labels, n_neighbors=10):
+    """Neighbour index over the labelled training points, built once for every predict.
 
     Parameters
     ----------
     X_fit : ndarray of shape (n_fit, n_features)
         Training points.
     labels : ndarray of shape (n_fit,)
-        Their strata (``-1`` for junction points, which do not vote).
+        Their strata (``-1`` for junction points, which are left out).
+    n_neighbors : int, default=10
+        Number of labelled neighbours each new point consults.
+
+    Returns
+    -------
+    index : NearestNeighbors or None
+        Fitted on the labelled points (None when there is none).
+    labelled_labels : ndarray of shape (n_labelled,)
+        The strata of the indexed points, in the index's order.
+    """
+    labels = np.asarray(labels)
+    labelled = np.flatnonzero(labels >= 0)
+    if labelled.size == 0:
+        return None, labels[labelled]
+    k = min(n_neighbors, labelled.size)
+    index = NearestNeighbors(n_neighbors=k, algorithm=_TREE).fit(X_fit[labelled])
+    return index, labels[labelled]
+
+
+def assign_strata(index, labelled_labels, X, *, radius):
+    """Stratum of new points from their nearest labelled training points.
+
+    Parameters
+    ----------
+    index : NearestNeighbors or None
+        The index of :func:`labelled_index`; None labels every point ``-1``.
+    labelled_labels : ndarray of shape (n_labelled,)
+        Strata of the indexed points.
     X : ndarray of shape (n_samples, n_features)
         New points.
-    n_neighbors : int, default=10
-        Number of labelled neighbours consulted.
     radius : float
         Only labelled neighbours within this distance vote.
 
@@ -523,20 +554,16 @@ def assign_strata(X_fit, labels, X, *, n_neighbors=10, radius):
         Majority stratum among the voters (ties: the larger stratum, i.e. the smaller
         label), ``-1`` where no labelled point lies within ``radius``.
     """
-    labels = np.asarray(labels)
     pred = np.full(X.shape[0], -1, dtype=np.intp)
-    labelled = np.flatnonzero(labels >= 0)
-    if labelled.size == 0 or X.shape[0] == 0:
+    if index is None or X.shape[0] == 0:
         return pred
-    k = min(n_neighbors, labelled.size)
-    nn = NearestNeighbors(n_neighbors=k, algorithm=_TREE).fit(X_fit[labelled])
-    labelled_labels = labels[labelled]
-    n_strata = labels.max() + 1
+    k = index.n_neighbors
+    n_strata = labelled_labels.max() + 1
     # Batched: the neighbour arrays of all rows at once would take ~5 * 8 * k bytes per row
     # beyond the output (issue #7); every row's vote depends on that row only.
     for start in range(0, X.shape[0], _PREDICT_BATCH):
         batch = slice(start, min(start + _PREDICT_BATCH, X.shape[0]))
-        dist, idx = nn.kneighbors(X[batch])
+        dist, idx = index.kneighbors(X[batch])
         votes = labelled_labels[idx]
         n_rows = idx.shape[0]
         counts = np.zeros((n_rows, n_strata), dtype=np.intp)

@@ -1,0 +1,109 @@
+"""Reliability benchmark: accuracy of the local dimensions and the confidence's calibration.
+
+Run from the repository root::
+
+    python benchmarks/bench_reliability.py [case ...]
+
+Per case of ``_cases.py`` (old and new presets): the default ``ScoreDimensionEstimator``
+(the fit cached by ``bench_dimension.py`` when there is one, else a fresh fit, then
+cached), its accuracy (fraction of exact per-point dimensions), whether the field was
+judged reliable as a whole, the denoising gain, the fraction of points it calls reliable
+(confidence >= 0.5), the accuracy of those points and of the rest, the points whose
+dimension came from the neighbour-distance reference, and the warnings of the fit. Results
+are printed and written to the "Reliability" section of RESULTS.md.
+"""
+
+import sys
+import time
+import warnings
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import torch
+
+from benchmarks._cases import (
+    MACHINE_NOTE,
+    cache_path,
+    dump_pickle,
+    load_pickle,
+    make_case,
+    markdown_table,
+    select_cases,
+    write_section,
+)
+from sklearn_strata import ScoreDimensionEstimator
+
+HEADING = "## Reliability (bench_reliability.py)"
+
+
+def fitted(name, X):
+    """The cached estimator of a case (and its fit warnings), or a fresh fit."""
+    path = cache_path(name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if path.exists():
+            est, fit_time = load_pickle(path)
+            caught = None
+        else:
+            start = time.perf_counter()
+            est = ScoreDimensionEstimator(random_state=0).fit(X)
+            fit_time = time.perf_counter() - start
+            dump_pickle((est, fit_time), path)
+    if caught is None:
+        warned = "(cached fit)"
+    else:
+        messages = [str(w.message) for w in caught if w.category is UserWarning]
+        warned = "; ".join(message.split(":")[0][:60] for message in messages) or "none"
+    return est, fit_time, warned
+
+
+def share(mask, values):
+    return f"{values[mask].mean():.3f}" if mask.any() else "-"
+
+
+def main(argv=None):
+    torch.set_num_threads(1)
+    rows = []
+    for case in select_cases(sys.argv[1:] if argv is None else argv):
+        name = case[0]
+        X, _, true, _ = make_case(case)
+        est, fit_time, warned = fitted(name, X)
+        correct = est.dimension_pw_ == true
+        confident = est.dimension_confidence_ >= 0.5
+        from_reference = (est.dimension_confidence_ == 0) & (
+            est.dimension_pw_ == np.round(est.reference_dimension_pw_)
+        ) & ~est.field_reliable_
+        row = [
+            name,
+            f"{correct.mean():.3f}",
+            str(est.field_reliable_),
+            f"{est.denoising_gain_:.2f}",
+            f"{confident.mean():.3f}",
+            share(confident, correct),
+            share(~confident, correct),
+            f"{from_reference.mean():.3f}",
+            f"{fit_time:.0f}",
+            warned,
+        ]
+        print(" | ".join(row), flush=True)
+        rows.append(row)
+    header = [
+        "case", "accuracy", "field reliable", "denoising gain", "reliable share",
+        "accuracy of reliable", "accuracy of the rest", "from reference", "fit (s)",
+        "fit warnings",
+    ]
+    body = (
+        f"Default `ScoreDimensionEstimator(random_state=0)`, n={X.shape[0]} per case, "
+        f"{MACHINE_NOTE}. *Reliable* points have `dimension_confidence_ >= 0.5`; *from "
+        "reference* counts the points whose dimension came from the neighbour-distance "
+        "reference (the field judged unreliable and collapsed there).\n\n"
+        + markdown_table(header, rows)
+    )
+    write_section(HEADING, body)
+
+
+if __name__ == "__main__":
+    main()
