@@ -54,13 +54,13 @@ def test_collapsed_readings_give_way_to_the_neighbour_distances():
     readings = np.array([0.0, 0.0, 1.0, 2.0, 2.0])
     margin = np.full(5, 0.4)
     reference = np.array([14.2, 15.1, 14.8, 2.3, 2.3])
-    unresolved = np.array([True, True, True, True, False])
-    dims, confidence = resolve_readings(readings, margin, reference, unresolved, False)
+    beyond_noise = np.array([True, True, True, True, False])
+    dims, confidence = resolve_readings(readings, margin, reference, beyond_noise, False)
     np.testing.assert_array_equal(dims, [14.0, 15.0, 15.0, 2.0, 2.0])
     np.testing.assert_allclose(confidence, [0.0, 0.0, 0.0, 0.8, 0.8])
     # A reliable field is never overruled.
-    dims, confidence = resolve_readings(readings, margin, reference, unresolved, True)
+    dims, confidence = resolve_readings(readings, margin, reference, beyond_noise, True)
     np.testing.assert_array_equal(dims, readings)
-    # Nor where its level resolved the neighbourhood (there the neighbours see noise).
+    # Nor within the reach of the ambient noise (there the neighbours measure the noise).
     dims, _ = resolve_readings(readings, margin, reference, np.zeros(5, bool), False)
     np.testing.assert_array_equal(dims, readings)

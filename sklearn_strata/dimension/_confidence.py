@@ -44,19 +44,30 @@ def field_is_reliable(margin, gain):
     return bool(np.quantile(margin, 0.1) >= _MIN_LOW_MARGIN and gain >= _MIN_DENOISING_GAIN)
 
 
-def resolve_readings(dimensions, margin, reference, unresolved, reliable_field):
+def degenerate_level(dimensions, n_features, share=0.9):
+    """Whether nearly every reading is 0 (one blurred blob) or ``n_features`` (noise).
+
+    The level selection skips such levels unless every candidate is one; then the field
+    resolves nothing at any level (a stratum of high dimension for the sample size).
+    """
+    dimensions = np.asarray(dimensions)
+    return bool((dimensions <= 0).mean() > share or (dimensions >= n_features).mean() > share)
+
+
+def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field,
+                     noisy=True):
     """Final dimensions and confidences of the readings.
 
     The confidence of a field reading is its cleanness, twice its margin from the rounding
     threshold (1 for a reading far from flipping). When the field as a whole is not
-    reliable (:func:`field_is_reliable`), a reading taken below the point's sampling scale
-    (``unresolved``: the field had too few points within its level to resolve) that the
-    neighbour-distance reference contradicts (they differ by more than twice
-    :func:`agreement_tolerance`) is replaced by the rounded reference, with confidence 0:
-    that is the collapse of a stratum of high dimension for the sample size, whose
-    readings fall towards 0. Other readings stand, unclean ones with their low confidence:
-    where the level resolves the neighbourhood, the distances to the nearest neighbours
-    see the ambient noise, which the field reads through.
+    reliable (:func:`field_is_reliable`), a reading that the neighbour-distance reference
+    contradicts (they differ by more than :func:`agreement_tolerance`, twice that when
+    ambient noise was detected, which inflates the reference) is replaced by
+    the rounded reference, with confidence 0, where the point's neighbours lie beyond the
+    reach of the ambient noise (``beyond_noise``): that is the collapse of a stratum of
+    high dimension for the sample size, whose readings fall towards 0. Other readings
+    stand, unclean ones with their low confidence: within the noise's reach the distances
+    to the nearest neighbours measure the noise, which the field reads through.
 
     Parameters
     ----------
@@ -66,11 +77,13 @@ def resolve_readings(dimensions, margin, reference, unresolved, reliable_field):
         Their margins, in ``[0, 0.5]``.
     reference : ndarray of shape (n,)
         Neighbour-distance estimates.
-    unresolved : ndarray of shape (n,)
-        Whether the field was read at a level below the point's sampling scale (fewer
-        than ``SAMPLING_NEIGHBOR`` training points within the level).
+    beyond_noise : ndarray of shape (n,)
+        Whether the point's ``SAMPLING_NEIGHBOR``-th neighbour lies beyond the reach of
+        the ambient noise (see :func:`~._reference.noise_reach`).
     reliable_field : bool
         Whether the field was judged reliable on the training data.
+    noisy : bool, default=True
+        Whether ambient noise was detected in the data.
 
     Returns
     -------
@@ -81,7 +94,8 @@ def resolve_readings(dimensions, margin, reference, unresolved, reliable_field):
     if reliable_field:
         return np.asarray(dimensions, dtype=float), confidence
     gap = np.abs(np.asarray(dimensions) - reference)
-    replaced = np.asarray(unresolved) & (gap > 2.0 * agreement_tolerance(reference))
+    tolerance = (2.0 if noisy else 1.0) * agreement_tolerance(reference)
+    replaced = np.asarray(beyond_noise) & (gap > tolerance)
     dimensions = np.where(replaced, np.round(reference), dimensions)
     return dimensions, np.where(replaced, 0.0, confidence)
 

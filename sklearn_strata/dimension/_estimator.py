@@ -12,6 +12,7 @@ from ..diffusion import ScoreDiffusionDensity
 from ..utils import fit_nested, spawn_seeds
 from ..utils._validation import check_no_bool_numbers, rollback_on_error
 from ._confidence import (
+    degenerate_level,
     denoising_gain,
     field_is_reliable,
     resolve_readings,
@@ -25,7 +26,7 @@ from ._readings import (
     normal_bundle_dimension,
     tangent_spectrum,
 )
-from ._reference import NeighborDistanceReference
+from ._reference import NeighborDistanceReference, noise_reach
 
 _BATCH = 256
 _MAX_LEVEL_SELECTION_POINTS = 600
@@ -83,12 +84,14 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
     dimension_pw_ : ndarray of shape (n_samples,)
         Local dimension of each training point (integers stored as floats): the score
         field's reading, except where the field is not reliable (``field_reliable_`` is
-        False), the reading was taken below the point's sampling scale (fewer than 10
-        training points within ``noise_level_``) and it differs from
-        ``reference_dimension_pw_`` by more than ``1 + 0.4 * reference``; there the
-        rounded reference is reported, with confidence 0. That is where the field cannot
-        resolve the geometry: typically a stratum of high dimension for the sample size,
-        whose readings collapse towards 0.
+        False), the reading differs from ``reference_dimension_pw_`` by more than
+        ``0.5 + 0.2 * reference`` (twice that when ambient noise was detected, which
+        inflates the reference), and the point's 10th neighbour lies beyond the reach of
+        the ambient noise (estimated from the trailing principal variances; within it the
+        neighbour distances measure the noise); there the rounded reference is reported,
+        with confidence 0. That is where the field cannot resolve the geometry: typically
+        a stratum of high dimension for the sample size, whose readings collapse
+        towards 0.
     dimension_confidence_ : ndarray of shape (n_samples,)
         Reliability of each training point's dimension, in ``[0, 1]``: twice the margin
         of the field's reading from its rounding threshold (1 for a reading far from
@@ -97,8 +100,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         half of the training points are reliable.
     field_reliable_ : bool
         Whether the field reads cleanly as a whole: the 10th percentile of the training
-        margins is at least 0.25 and ``denoising_gain_`` at least 0.05. When False, each
-        reading is checked against ``reference_dimension_pw_``.
+        margins is at least 0.25, ``denoising_gain_`` at least 0.05, and fewer than 90% of
+        the points read 0 (everything blurred into one blob) or the full ambient dimension.
+        When False, each reading is checked against ``reference_dimension_pw_``; at such a
+        degenerate level no reading counts as resolved.
     denoising_gain_ : float
         ``1 - E_model / E_linear``: how much smaller the learned denoiser's squared error
         is than the exact linear (Gaussian) denoiser's on the training points blurred at
@@ -193,13 +198,20 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         self._reference = NeighborDistanceReference().fit(X)
         self.reference_dimension_pw_ = self._reference.reference_
         self.denoising_gain_ = denoising_gain(self.score_model_, X, self.noise_level_, level_seed)
-        self.field_reliable_ = field_is_reliable(margin, self.denoising_gain_)
+        # A level where nearly every point reads 0 (one blob) or the full ambient dimension
+        # resolves no stratum.
+        degenerate = degenerate_level(dimensions, X.shape[1])
+        self._noise_reach = noise_reach(X)
+        self.field_reliable_ = (
+            field_is_reliable(margin, self.denoising_gain_) and not degenerate
+        )
         self.dimension_pw_, self.dimension_confidence_ = resolve_readings(
             dimensions,
             margin,
             self.reference_dimension_pw_,
-            self._reference.sampling_scale_ > self.noise_level_,
+            self._beyond_noise(self._reference.sampling_scale_),
             self.field_reliable_,
+            noisy=self._noise_reach > 0,
         )
         values, counts = np.unique(self.dimension_pw_, return_counts=True)
         self.dimension_ = float(values[np.argmax(counts)])
@@ -269,6 +281,15 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         """
         return self._resolved(X)[0][:, None]
 
+    def _beyond_noise(self, sampling_scale):
+        """Whether the neighbour-distance reference may overrule each reading.
+
+        Where the nearest neighbours lie within the reach of the ambient noise (a dense
+        stratum), their distances measure the noise and the reference reads it as extra
+        dimensions; the field, read above the noise, does not.
+        """
+        return sampling_scale > self._noise_reach
+
     def _resolved(self, X):
         """Final dimensions and confidences of new points, batch after batch."""
         X = self._check_input(X)
@@ -280,8 +301,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
                 readings,
                 margin,
                 reference,
-                sampling_scale > self.noise_level_,
+                self._beyond_noise(sampling_scale),
                 self.field_reliable_,
+                noisy=self._noise_reach > 0,
             )
         return dimensions, confidence
 

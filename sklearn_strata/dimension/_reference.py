@@ -13,6 +13,8 @@ against, and the fallback where the field cannot read.
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from ..diffusion._subspace import principal_split
+
 
 def _log_ratios(distances):
     """``log(r2 / r1)`` of every row; 0 where the first neighbour is a duplicate."""
@@ -77,3 +79,19 @@ class NeighborDistanceReference:
         with np.errstate(divide="ignore"):
             reference = np.where(total > 0, (m - 1) / np.maximum(total, 1e-300), 0.0)
         return reference, distances[:, min(SAMPLING_NEIGHBOR, m - 1)]
+
+
+def noise_reach(X):
+    """Distance below which the neighbours of a point are dominated by ambient noise.
+
+    Two noisy copies of one point lie about ``tau * sqrt(2 D)`` apart for isotropic noise of
+    standard deviation ``tau`` in ``R^D``; twice that bounds the neighbour distances that
+    measure the noise rather than the strata. ``tau`` is estimated from the trailing
+    principal variances when they look like isotropic noise (strata spanning fewer
+    directions than ``D``); 0 when no such tail is found.
+    """
+    centred = X - X.mean(axis=0)
+    _, head_dim, tail_variance = principal_split(centred)
+    if head_dim >= X.shape[1] or tail_variance <= 0:
+        return 0.0
+    return float(2.0 * np.sqrt(2.0 * X.shape[1] * tail_variance))
