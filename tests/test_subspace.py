@@ -64,3 +64,14 @@ def test_tail_denoiser_is_the_exact_gaussian_shrinkage():
     torch.testing.assert_close(tail, expected, rtol=1e-4, atol=1e-6)
     assert isinstance(module.schedule, VPSchedule)
     assert np.all(np.isfinite(model.score_samples(X[:20])))
+
+
+def test_constant_coordinates_do_not_hide_the_noise_tail():
+    Z = _embedded(2000, 3, 12, 0.01)
+    with_constants = np.c_[Z, np.zeros((2000, 4))]
+    _, head_dim, tail_variance = principal_split(with_constants)
+    assert head_dim == 3
+    assert tail_variance == pytest.approx(0.01**2, rel=0.2)
+    # Without noise the constant directions are simply not learned.
+    clean = np.c_[_embedded(2000, 3, 3, 0.0), np.zeros((2000, 4))]
+    assert principal_split(clean)[1:] == (3, 0.0)

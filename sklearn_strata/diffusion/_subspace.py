@@ -51,11 +51,19 @@ def principal_split(Z):
     variances = np.where(variances > 1e-12 * max(variances[0], 1e-300), variances, 0.0)
     skew = np.sum((Z @ basis) ** 3, axis=0)
     basis = basis * np.where(skew < 0, -1.0, 1.0)
-    # The tail needs two directions or more: isotropy cannot be judged from one.
-    for head_dim in range(1, n_features - 1):
-        tail = variances[head_dim:]
+    # Constant coordinates (and duplicated ones) leave exactly empty directions at the end:
+    # the isotropy of the tail is judged on its other directions, and the empty ones are
+    # modelled with the tail's variance too (their data sit at its centre).
+    n_empty = int(np.sum(variances == 0.0))
+    n_filled = n_features - n_empty
+    # The tail needs two non-empty directions or more: isotropy cannot be judged from one.
+    for head_dim in range(1, n_filled - 1):
+        tail = variances[head_dim:n_filled]
         isotropic = tail.max() <= _noise_spread(tail.size, n_samples) * tail.min()
         separated = variances[head_dim - 1] >= _MIN_GAP * tail.max()
         if isotropic and separated:
             return basis, head_dim, float(tail.mean())
+    if 0 < n_empty and n_filled >= 1:
+        # No noise tail, but empty directions: the network learns the filled ones only.
+        return basis, n_filled, 0.0
     return basis, n_features, 0.0
