@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_strata import ScoreDiffusionDensity
 from sklearn_strata.datasets import make_lollipop
+from sklearn_strata.utils import _torch
 
 # Small, fast configuration for everything but the accuracy test.
 FAST = dict(hidden_width=32, n_blocks=1, max_epochs=3, n_ode_steps=4, n_sampling_steps=10)
@@ -292,12 +293,19 @@ def test_constant_data_raises():
 # --- 7. Batching -----------------------------------------------------------------------------
 
 
-def test_score_samples_does_not_depend_on_batching(fitted):
+def _small_batches(monkeypatch, n_rows=97):
+    """Make every inference batch hold ``n_rows`` rows (no working memory to spend)."""
+    monkeypatch.setattr(_torch, "EFFICIENT_BATCH_MIB", 0)
+    monkeypatch.setattr(_torch, "MIN_BATCH_ROWS", n_rows)
+
+
+def test_score_samples_does_not_depend_on_batching(fitted, monkeypatch):
     X_big = _lollipop(2500, random_state=1)
     whole = fitted.score_samples(X_big)
     assert whole.shape == (2500,)
     assert np.all(np.isfinite(whole))
-    # Boundaries off and on the internal batch of 1024 rows, with single-row calls.
+    # Batches of 97 rows, cut off and on their boundaries, with single-row calls.
+    _small_batches(monkeypatch)
     cuts = [0, 1, 2, 500, 1023, 1024, 1025, 2049, 2499, 2500]
     pieces = [fitted.score_samples(X_big[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
     np.testing.assert_allclose(np.concatenate(pieces), whole, rtol=1e-9)
@@ -306,9 +314,10 @@ def test_score_samples_does_not_depend_on_batching(fitted):
     np.testing.assert_allclose(fitted.score_samples(X_big[order]), whole[order], rtol=1e-9)
 
 
-def test_score_field_does_not_depend_on_batching(fitted):
+def test_score_field_does_not_depend_on_batching(fitted, monkeypatch):
     X_big = _lollipop(1500, random_state=2)
     whole = fitted.score_field(X_big, NOISE_LEVEL)
+    _small_batches(monkeypatch)
     cuts = [(0, 1), (1, 1030), (1030, 1500)]
     pieces = [fitted.score_field(X_big[a:b], NOISE_LEVEL) for a, b in cuts]
     np.testing.assert_allclose(np.concatenate(pieces), whole, rtol=1e-4, atol=1e-4)

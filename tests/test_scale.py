@@ -1,9 +1,12 @@
 """Inference memory is bounded by batching, and batching does not change results (issue #7).
 
-Every inference method walks its rows in batches whose size is a module constant. With the
-constants made small, a spy on ``torch.nn.Linear.forward`` (every network of the package is
-built from linear layers) checks that no layer ever sees more rows than one batch allows, so
-the memory of the activations does not grow with the number of rows. Under ``vmap`` the
+Every inference method walks its rows in batches whose size is a module constant, or, for
+the torch estimators, derived from scikit-learn's ``working_memory`` and the bytes a row
+takes (``sklearn_strata.utils.fill_in_batches``; with the memory budget at zero, a batch
+holds ``MIN_BATCH_ROWS`` rows). With the batches made small, a spy on
+``torch.nn.Linear.forward`` (every network of the package is built from linear layers)
+checks that no layer ever sees more rows than one batch allows, so the memory of the
+activations does not grow with the number of rows. Under ``vmap`` the
 spy counts the physical rows of the batched tensor. ``StratumCounter.predict`` has no
 network: the spy is on the ``NearestNeighbors.kneighbors`` queries.
 
@@ -18,22 +21,24 @@ import copy
 
 import numpy as np
 import pytest
+import sklearn
 import torch
 from sklearn.neighbors import NearestNeighbors
 from torch import nn
 
 from sklearn_strata import ScoreDimensionEstimator
-from sklearn_strata.diffusion import _density
 from sklearn_strata.dimension import _estimator
 from sklearn_strata.mixture import _vae_mixture
 from sklearn_strata.strata import _graph
+from sklearn_strata.utils import _torch
 
 from ._fast import NOISE_LEVEL, make_estimator, training_data
 
 N_ROWS = 5000
 # Small, and not dividing N_ROWS, so that the last batch is a ragged one.
 BATCH = 97
-# StratifiedVAEMixture batches rows x importance samples; FAST_VAE has 4 samples.
+# StratifiedVAEMixture's decoders see every row of a batch with each of its importance
+# samples; FAST_VAE has 4.
 VAE_CHUNK = 4 * BATCH
 
 _functorch = torch._C._functorch
@@ -84,17 +89,18 @@ SAMPLE_STREAM = (
 
 
 def _case(name, model, call, patch, bound, same=EXACT):
-    """``patch`` is ``(module, constant, value)``; ``bound`` the most rows one layer may see;
-    ``same`` the tolerance of the comparison with the default batch size, or the reason why
-    the outputs are known to differ."""
-    module, constant, value = patch
-    return name, model, call, {module: {constant: value}}, bound, same
+    """``patch`` is ``(module, {constant: value})``; ``bound`` the most rows one layer may
+    see; ``same`` the tolerance of the comparison with the default batch size, or the reason
+    why the outputs are known to differ."""
+    module, values = patch
+    return name, model, call, {module: values}, bound, same
 
 
-DIM = (_estimator, "_BATCH", BATCH)
-DIFFUSION = (_density, "_INFERENCE_BATCH", BATCH)
-COUNTER = (_graph, "_PREDICT_BATCH", BATCH)
-VAE = (_vae_mixture, "_INFERENCE_CHUNK", VAE_CHUNK)
+DIM = (_estimator, {"_BATCH": BATCH})
+COUNTER = (_graph, {"_PREDICT_BATCH": BATCH})
+# No memory budget: every batch of fill_in_batches holds MIN_BATCH_ROWS rows.
+TORCH = (_torch, {"EFFICIENT_BATCH_MIB": 0, "MIN_BATCH_ROWS": BATCH})
+DIFFUSION = VAE = TORCH
 
 CASES = [
     _case("dimension.transform", "dimension", lambda m, X: m.transform(X), DIM, BATCH),
@@ -139,13 +145,12 @@ CASES = [
         BATCH,
         FLOAT32,
     ),
-    # sample batches 4 * _INFERENCE_BATCH rows (it stores no Jacobian)
     _case(
         "diffusion.sample",
         "diffusion",
         lambda m, X: m.sample(len(X), random_state=0),
         DIFFUSION,
-        4 * BATCH,
+        BATCH,
         SAMPLE_STREAM,
     ),
     _case("counter.predict", "counter", lambda m, X: m.predict(X), COUNTER, BATCH),
@@ -157,7 +162,7 @@ CASES = [
         "vae",
         lambda m, X: m.sample(len(X), random_state=0),
         VAE,
-        VAE_CHUNK,
+        BATCH,
         SAMPLE_STREAM,
     ),
 ]
@@ -239,6 +244,57 @@ def test_cuda_batches_hold_more_rows(device):
     expected = 7 * CUDA_BATCH_FACTOR if device is not None and "cuda" in str(device) else 7
     assert sizes[0] == expected
     assert sum(sizes) == 1000 and batches[-1].stop == 1000
+
+
+def test_batch_rows_follow_working_memory(monkeypatch):
+    monkeypatch.setattr(_torch, "EFFICIENT_BATCH_MIB", 10**6)
+    with sklearn.config_context(working_memory=1):
+        assert _torch.batch_rows(1024) == 1024
+        assert _torch.batch_rows(1000) == 2**20 // 1000
+    with sklearn.config_context(working_memory=4):
+        assert _torch.batch_rows(1024) == 4096
+    # never fewer rows than the floor, however large a row
+    with sklearn.config_context(working_memory=1):
+        assert _torch.batch_rows(2**30) == _torch.MIN_BATCH_ROWS
+
+
+def test_batch_rows_stop_at_an_efficient_size():
+    # working_memory lowers the batches, never raises them past what the CPU runs fastest
+    with sklearn.config_context(working_memory=10**5):
+        assert _torch.batch_rows(1024) == _torch.EFFICIENT_BATCH_MIB * 1024
+    with sklearn.config_context(working_memory=1):
+        assert _torch.batch_rows(1024) == 1024
+
+
+@pytest.mark.parametrize("device", [None, "cpu", "cuda"])
+def test_fill_in_batches(monkeypatch, device):
+    monkeypatch.setattr(_torch, "EFFICIENT_BATCH_MIB", 0)
+    monkeypatch.setattr(_torch, "MIN_BATCH_ROWS", 7)
+    seen = []
+
+    def compute(rows):
+        seen.append(rows)
+        return torch.arange(rows.start, rows.stop, dtype=torch.float64) * 2
+
+    out = _torch.fill_in_batches(np.empty(200), compute, row_bytes=8, device=device)
+    np.testing.assert_array_equal(out, 2 * np.arange(200))
+    factor = _torch.CUDA_BATCH_FACTOR if device == "cuda" else 1
+    assert [r.stop - r.start for r in seen[:-1]] == [7 * factor] * (len(seen) - 1)
+    assert seen[-1].stop == 200
+
+
+def test_larger_working_memory_gives_fewer_batches(fitted, X_new, monkeypatch):
+    monkeypatch.setattr(_torch, "EFFICIENT_BATCH_MIB", 10**6)
+    model = fitted["diffusion"]
+    counts = []
+    for working_memory in (1, 4):
+        seen = _spy(monkeypatch)
+        with sklearn.config_context(working_memory=working_memory):
+            model.score_field(X_new, NOISE_LEVEL)
+        counts.append(len(seen))
+        monkeypatch.undo()
+        monkeypatch.setattr(_torch, "EFFICIENT_BATCH_MIB", 10**6)
+    assert counts[0] > counts[1] > 0
 
 
 @pytest.mark.parametrize("n_rows, batch_size, drop_last", [(100, 16, True), (10, 16, False)])

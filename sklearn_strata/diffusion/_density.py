@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils import (
     BaseTorchEstimator,
     draw_seed,
-    iter_batches,
+    fill_in_batches,
     make_generator,
     seeded_construction,
     to_tensor,
@@ -26,7 +26,6 @@ from ._schedule import VPSchedule
 from ._subspace import principal_split
 
 _TARGET_TRAIN_STEPS = 4000
-_INFERENCE_BATCH = 1024
 # Smoothing level at the network's default t_min = 1e-3 of the VP schedule.
 _DEFAULT_SMALLEST_LEVEL = 0.0105
 
@@ -279,8 +278,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
             generator = make_generator(self._seed + 2, self.device_)
             probes = torch.randint(0, 2, (1, head_dim), generator=generator, device=self.device_)
             probes = probes.to(torch.float64) * 2 - 1
-        out = np.empty(X.shape[0])
-        for rows in iter_batches(X.shape[0], _INFERENCE_BATCH, self.device_):
+
+        def log_density_of(rows):
             z = to_tensor(self._standardise(X[rows]), self.device_, torch.float64) @ module.basis
             with torch.no_grad() if probes is None else torch.enable_grad():
                 log_p = log_density(
@@ -291,7 +290,14 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
             tail = z[:, head_dim:]
             log_tail = -0.5 * ((tail**2).sum(dim=1) / tail_variance + tail.shape[1] * math.log(
                 2 * math.pi * tail_variance)) if tail.shape[1] else 0.0
-            out[rows] = (log_p + log_tail).detach().cpu().numpy()
+            return log_p + log_tail
+
+        # float64; the exact divergence differentiates the network once per head coordinate
+        copies = 2 if probes is not None else head_dim + 1
+        out = fill_in_batches(
+            np.empty(X.shape[0]), log_density_of, device=self.device_,
+            row_bytes=8 * copies * module.floats_per_row() + 24 * X.shape[1],
+        )
         # z = basis^T (X - mean) / scale: the rotation has unit determinant.
         return out + head_dim * math.log(alpha) - X.shape[1] * math.log(self.scale_)
 
@@ -327,26 +333,30 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         module = self._module
         head_dim = module.head_dim
         tail_scale = math.sqrt(module.tail_variance)
-        out = np.empty((n_samples, self.n_features_in_))
+
+        def draw(rows):
+            n_rows = rows.stop - rows.start
+            head = sample_reverse_sde(
+                module.head(),
+                n_rows,
+                head_dim,
+                t_min=module.t_min,
+                n_steps=self.n_sampling_steps,
+                generator=generator,
+                device=self.device_,
+            )
+            # The tail is an exact Gaussian: drawn directly, not denoised.
+            tail = tail_scale * torch.randn(
+                (n_rows, self.n_features_in_ - head_dim), generator=generator,
+                device=self.device_,
+            )
+            return torch.cat([head, tail], dim=1) @ module.basis.T
+
         with torch.no_grad():
-            for rows in iter_batches(n_samples, _INFERENCE_BATCH * 4, self.device_):
-                n_rows = rows.stop - rows.start
-                head = sample_reverse_sde(
-                    module.head(),
-                    n_rows,
-                    head_dim,
-                    t_min=module.t_min,
-                    n_steps=self.n_sampling_steps,
-                    generator=generator,
-                    device=self.device_,
-                )
-                # The tail is an exact Gaussian: drawn directly, not denoised.
-                tail = tail_scale * torch.randn(
-                    (n_rows, self.n_features_in_ - head_dim), generator=generator,
-                    device=self.device_,
-                )
-                z = torch.cat([head, tail], dim=1) @ module.basis.T
-                out[rows] = z.cpu().numpy()
+            out = fill_in_batches(
+                np.empty((n_samples, self.n_features_in_)), draw, device=self.device_,
+                row_bytes=4 * module.floats_per_row(),
+            )
         out *= self.scale_
         out += self.mean_
         return out
@@ -368,11 +378,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         """
         X = self._check_input(X)
         level = self._check_noise_level(noise_level)
-        out = np.empty_like(X)
         with torch.no_grad():
-            for rows, y in self._standardised_batches(X):
-                levels = torch.full((y.shape[0],), level, device=self.device_)
-                out[rows] = self._module.score(y, levels).cpu().numpy()
+            out = self._map_standardised(X, lambda y: self._module.score(y, self._levels(y, level)))
         return out / self.scale_
 
     def denoise(self, X, noise_level):
@@ -396,11 +403,10 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         """
         X = self._check_input(X)
         level = self._check_noise_level(noise_level)
-        out = np.empty_like(X)
         with torch.no_grad():
-            for rows, y in self._standardised_batches(X):
-                levels = torch.full((y.shape[0],), level, device=self.device_)
-                out[rows] = self._module.denoise(y, levels).cpu().numpy()
+            out = self._map_standardised(
+                X, lambda y: self._module.denoise(y, self._levels(y, level))
+            )
         return out * self.scale_ + self.mean_
 
     def denoiser_jacobian(self, X, noise_level):
@@ -427,16 +433,34 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         """
         X = self._check_input(X)
         level = self._check_noise_level(noise_level)
-        out = np.empty((X.shape[0], X.shape[1], X.shape[1]))
-        batch = max(_INFERENCE_BATCH // max(X.shape[1] // 8, 1), 16)
-        for rows, y in self._standardised_batches(X, batch):
-            out[rows] = denoiser_jacobian(self._module, y, level).detach().cpu().numpy()
-        return out
+        n_features = X.shape[1]
+        return self._map_standardised(
+            X, lambda y: denoiser_jacobian(self._module, y, level),
+            out=np.empty((X.shape[0], n_features, n_features)),
+            # the forward pass, one backward pass per output, and the float32 Jacobian
+            copies=n_features + 2, extra_floats=n_features**2,
+        )
 
-    def _standardised_batches(self, X, batch_size=_INFERENCE_BATCH):
-        """Yield ``(rows, tensor)``: each batch of ``X`` standardised, on the device."""
-        for rows in iter_batches(X.shape[0], batch_size, self.device_):
-            yield rows, to_tensor(self._standardise(X[rows]), self.device_)
+    def _map_standardised(self, X, compute, out=None, *, copies=1, extra_floats=0):
+        """``compute`` applied to ``X`` standardised, on the device, batch by batch.
+
+        ``compute(y)`` maps a float32 tensor of standardised rows to their outputs; ``out``
+        (default: like ``X``) receives them. A row holds ``copies`` times the network's
+        activations and ``extra_floats`` more float32 numbers.
+        """
+        out = np.empty_like(X) if out is None else out
+        floats = copies * self._module.floats_per_row() + extra_floats
+
+        def compute_rows(rows):
+            return compute(to_tensor(self._standardise(X[rows]), self.device_))
+
+        return fill_in_batches(
+            out, compute_rows, row_bytes=4 * floats + 24 * X.shape[1], device=self.device_
+        )
+
+    def _levels(self, y, level):
+        """The smoothing level ``level`` for every row of ``y``."""
+        return torch.full((y.shape[0],), level, device=self.device_)
 
     def _check_noise_level(self, noise_level):
         """Validate a noise level in the units of ``X``; return it in standardised units."""

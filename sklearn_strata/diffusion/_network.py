@@ -101,6 +101,15 @@ class DenoisingNetwork(nn.Module):
             h = block(h, embedding)
         return c_skip * z + c_out * self.out(nn.functional.silu(h))
 
+    def floats_per_row(self):
+        """Floats one row holds through :meth:`score`: every layer's output and the
+        embedding of its level (all of them, as autograd keeps them for a backward pass).
+        """
+        width, n_blocks = self.inp.out_features, len(self.blocks)
+        return (7 * n_blocks + 2) * width + 6 * self.head_dim + 6 * self.n_features + 8 * len(
+            self.frequencies
+        )
+
     def head(self):
         """The model of the leading principal coordinates alone (see :class:`HeadView`)."""
         return HeadView(self)

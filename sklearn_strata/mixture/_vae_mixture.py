@@ -18,9 +18,9 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils import (
     BaseTorchEstimator,
     draw_seed,
+    fill_in_batches,
     fit_nested,
     is_fitted,
-    iter_batches,
     make_generator,
     seeded_construction,
     spawn_seeds,
@@ -38,8 +38,6 @@ _MIN_NOISE_LEVEL = 1e-3
 _N_NEIGHBORS = 20
 # Rows whose neighbourhoods the local PCA reads (the others copy their nearest one's).
 _MAX_LOCAL_PCA_ROWS = 20000
-# Rows x importance samples evaluated at once at inference.
-_INFERENCE_CHUNK = 16384
 # Rows among which the point-mass components' seeds are searched (quadratic cost).
 _MAX_SEED_ROWS = 5000
 
@@ -75,23 +73,28 @@ def _local_dimensions(X, n_neighbors, seed):
         sub = np.random.default_rng(seed).choice(len(X), _MAX_LOCAL_PCA_ROWS, replace=False)
         dims_sub = _local_dimensions(X[sub], n_neighbors, seed)
         nearest = NearestNeighbors(n_neighbors=1).fit(X[sub])
-        dims = np.empty(len(X), dtype=int)
-        for rows in iter_batches(len(X), 65536):
-            dims[rows] = dims_sub[nearest.kneighbors(X[rows], return_distance=False)[:, 0]]
-        return dims
-    nn = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X)
+
+        def nearest_dimension(rows):
+            return dims_sub[nearest.kneighbors(X[rows], return_distance=False)[:, 0]]
+
+        return fill_in_batches(
+            np.empty(len(X), dtype=int), nearest_dimension, row_bytes=8 * (X.shape[1] + 2)
+        )
     n_dirs = min(n_neighbors, X.shape[1])
-    dims = np.empty(len(X), dtype=int)
-    for rows in iter_batches(len(X), 2048):
+    if n_dirs < 2:
+        return np.full(len(X), n_dirs)
+    nn = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X)
+
+    def largest_gap(rows):
         idx = nn.kneighbors(X[rows], return_distance=False)
         neigh = X[idx] - X[idx].mean(axis=1, keepdims=True)
         s = np.linalg.svd(neigh, compute_uv=False)[:, :n_dirs] ** 2
         log_s = np.log(np.maximum(s, 1e-12 * s[:, :1] + 1e-300))
-        if n_dirs < 2:
-            dims[rows] = n_dirs
-            continue
-        dims[rows] = np.argmax(log_s[:, :-1] - log_s[:, 1:], axis=1) + 1
-    return dims
+        return np.argmax(log_s[:, :-1] - log_s[:, 1:], axis=1) + 1
+
+    # the neighbourhoods, twice, their centred copy and the SVD's workspace
+    row_bytes = 4 * 8 * (n_neighbors + 1) * X.shape[1]
+    return fill_in_batches(np.empty(len(X), dtype=int), largest_gap, row_bytes=row_bytes)
 
 
 def _seed_point_masses(X, resp, point_masses, seed):
@@ -455,14 +458,17 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         module.eval()
         device = self.device_
         eps = self._importance_noise(device)
-        rows_per_batch = max(1, _INFERENCE_CHUNK // self.n_importance_samples)
-        out = np.empty((len(Xs), self.n_components_))
-        for rows in iter_batches(len(Xs), rows_per_batch, device):
+
+        def log_joint(rows):
             batch = self._standardise(Xs[rows]) if raw else Xs[rows]
             x = to_tensor(batch, device)
-            log_lik = module.component_log_likelihoods(x, eps) + module.log_weights
-            out[rows] = log_lik.double().cpu().numpy()
-        return out
+            return (module.component_log_likelihoods(x, eps) + module.log_weights).double()
+
+        floats = module.inference_floats(self.n_importance_samples)
+        return fill_in_batches(
+            np.empty((len(Xs), self.n_components_)), log_joint, device=device,
+            row_bytes=4 * floats + 24 * Xs.shape[1],
+        )
 
     def _log_resp_standardised(self, Xs, raw=False):
         log_joint = self._log_joint_standardised(Xs, raw=raw)
@@ -562,13 +568,15 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         # rescaled copies would hold ~3 times the output at once (issue #7).
         X = np.empty((n_samples, self.n_features_in_))
         labels = np.repeat(np.arange(self.n_components_), counts)
+        row_bytes = 4 * module.inference_floats(1) + 8 * self.n_features_in_
         start = 0
         for k, count in enumerate(counts):
-            for rows in iter_batches(int(count), _INFERENCE_CHUNK, device):
-                n = rows.stop - rows.start
-                x = module.sample_component(k, n, generator)
-                X[start : start + n] = x.double().cpu().numpy()
-                start += n
+
+            def draw(rows, k=k):
+                return module.sample_component(k, rows.stop - rows.start, generator)
+
+            fill_in_batches(X[start : start + count], draw, row_bytes=row_bytes, device=device)
+            start += count
         X *= self.scale_
         X += self.mean_
         return X, labels

@@ -236,6 +236,25 @@ class VAEMixtureModule(nn.Module):
             out.append(torch.logsumexp(log_w, 0) - math.log(n_draws))
         return torch.stack(out, 1)
 
+    def inference_floats(self, n_draws):
+        """Floats one row holds in :meth:`component_log_likelihoods` with ``n_draws`` draws.
+
+        The largest component's encoder activations, and for every draw its latent code,
+        decoder activations and reconstruction error (an upper bound: the components are
+        evaluated one after the other). With ``n_draws=1``, a bound for
+        :meth:`sample_component` too.
+        """
+
+        def activations(mlp):
+            return sum(2 * layer.out_features for layer in mlp if isinstance(layer, nn.Linear))
+
+        encoder = decoder = 0
+        for comp in self.components:
+            if comp.latent_dim:
+                encoder = max(encoder, activations(comp.encoder) + 3 * comp.latent_dim)
+                decoder = max(decoder, activations(comp.decoder) + 2 * comp.latent_dim)
+        return encoder + n_draws * (decoder + 3 * self.n_features) + 2 * self.n_components
+
     @torch.no_grad()
     def sample_component(self, k, n_samples, generator):
         """Draw ``n_samples`` points from component ``k`` (decoder mean plus noise)."""
