@@ -12,7 +12,7 @@ import pytest
 
 from sklearn_strata import ScoreDiffusionDensity, StratifiedVAEMixture
 from sklearn_strata.diffusion import _density
-from sklearn_strata.utils import BaseTorchEstimator
+from sklearn_strata.utils import BaseTorchEstimator, draw_seed, spawn_seeds
 
 from ._fast import make_estimator, training_data
 
@@ -75,3 +75,13 @@ def test_score_is_the_mean_log_density(name):
     estimator = make_estimator(name).fit(X)
     assert isinstance(estimator.score(X), float)
     assert estimator.score(X) == pytest.approx(np.mean(estimator.score_samples(X)), rel=1e-12)
+
+
+def test_diffusion_probes_and_sampler_have_spawned_streams():
+    # The model's seed is draw_seed(random_state), as it was; the Hutchinson probes and
+    # the default sampler draw from SeedSequence children of it, never from offsets.
+    model = make_estimator("diffusion").fit(training_data())
+    seed = draw_seed(model.random_state)
+    assert [model._probe_seed, model._sample_seed] == spawn_seeds(seed, 2)
+    assert seed not in (model._probe_seed, model._sample_seed)
+    np.testing.assert_array_equal(model.sample(5), model.sample(5))

@@ -16,6 +16,7 @@ from ..utils import (
     fill_in_batches,
     make_generator,
     seeded_construction,
+    spawn_seeds,
     to_tensor,
 )
 from ..utils._validation import rollback_on_error
@@ -212,7 +213,10 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
             The fitted estimator.
         """
         X = self._check_fit_input(X, ensure_min_samples=2)
-        self._seed = draw_seed(self.random_state)
+        # The model's seed (weights, batches, training noise), and named streams of it for
+        # the Hutchinson probes and the default sampler.
+        seed = draw_seed(self.random_state)
+        self._probe_seed, self._sample_seed = spawn_seeds(seed, 2)
         self.mean_ = X.mean(axis=0)
         self.scale_ = _data_scale(X - self.mean_)
         if not self.scale_ > 0:
@@ -224,7 +228,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         basis, head_dim, tail_variance = principal_split(Z)
         self.n_learned_directions_ = head_dim
         schedule = VPSchedule()
-        with seeded_construction(self._seed):
+        with seeded_construction(seed):
             module = DenoisingNetwork(
                 X.shape[1], schedule, width=self.hidden_width, n_blocks=self.n_blocks,
                 basis=basis, head_dim=head_dim, tail_variance=tail_variance,
@@ -236,7 +240,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
             steps_per_epoch = max(X.shape[0] // batch_size, 1)
             max_epochs = max(math.ceil(_TARGET_TRAIN_STEPS / steps_per_epoch), 1)
         self._train(
-            module, Z, seed=self._seed, max_epochs=max_epochs, batch_size=batch_size,
+            module, Z, seed=seed, max_epochs=max_epochs, batch_size=batch_size,
             cosine_lr=True,
         )
         self.min_noise_level_ = float(
@@ -275,7 +279,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         if head_dim > self.max_exact_divergence:
             # One Rademacher probe shared by every row: each row's estimate is unbiased
             # and does not depend on the other rows of the call.
-            generator = make_generator(self._seed + 2, self.device_)
+            generator = make_generator(self._probe_seed, self.device_)
             probes = torch.randint(0, 2, (1, head_dim), generator=generator, device=self.device_)
             probes = probes.to(torch.float64) * 2 - 1
 
@@ -328,7 +332,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         """
         check_is_fitted(self)
         n_samples = self._check_n_samples(n_samples)
-        seed = self._seed + 3 if random_state is None else draw_seed(random_state)
+        seed = self._sample_seed if random_state is None else draw_seed(random_state)
         generator = make_generator(seed, self.device_)
         module = self._module
         head_dim = module.head_dim
