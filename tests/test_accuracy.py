@@ -5,11 +5,13 @@ dimension and the strata tests. Thresholds are the ones the project promises, wi
 seeds.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from sklearn_strata import StratumCounter
+from sklearn_strata import ScoreDimensionEstimator, StratumCounter
 
 from ._fitted import FIT_WARNINGS, dimension_estimator, preset
 
@@ -67,3 +69,14 @@ def test_stratum_counter_finds_count_dimensions_and_labels(name, true_dims):
     labelled = counter.labels_ != -1
     assert labelled.mean() >= 0.8
     assert adjusted_rand_score(y[labelled], counter.labels_[labelled]) >= 0.9
+
+
+def test_constant_and_duplicated_coordinates_read_as_well():
+    """Five constant columns and three duplicated ones change no local dimension."""
+    X, y, space = preset("lollipop", noise=0.01)
+    X = np.c_[X, np.full((X.shape[0], 5), 3.0), X[:, :3]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        estimator = ScoreDimensionEstimator(random_state=0).fit(X)
+    accuracy = np.mean(estimator.dimension_pw_ == space.pointwise_dimension(y))
+    assert accuracy >= 0.97, accuracy

@@ -42,8 +42,9 @@ def test_confident_points_are_right_more_often_on_a_case_with_errors():
     assert correct[confident].mean() >= 0.99
     assert correct[confident].mean() > correct[~confident].mean() + 0.1
     # The transform side gives the training points their training confidence.
+    # (float32 networks round a few ulps differently in other batch shapes)
     np.testing.assert_allclose(
-        estimator.confidence(X[:200]), estimator.dimension_confidence_[:200]
+        estimator.confidence(X[:200]), estimator.dimension_confidence_[:200], atol=1e-5
     )
     np.testing.assert_array_equal(estimator.transform(X[:200])[:, 0],
                                   estimator.dimension_pw_[:200])

@@ -13,8 +13,9 @@ import numpy as np
 
 # The leading variances must exceed the noise tail by this factor.
 _MIN_GAP = 8.0
-# Slack on the Marchenko-Pastur spread of a pure-noise tail's sample variances.
-_SPREAD_SLACK = 1.5
+# Slack on the Marchenko-Pastur spread of a pure-noise tail's sample variances. 2 lets a
+# tail hold duplicated noisy coordinates (their noise variance doubles along the diagonal).
+_SPREAD_SLACK = 2.0
 
 
 def _noise_spread(n_tail, n_samples):

@@ -59,7 +59,10 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     """Final dimensions and confidences of the readings.
 
     The confidence of a field reading is its cleanness, twice its margin from the rounding
-    threshold (1 for a reading far from flipping). When the field as a whole is not
+    threshold (1 for a reading far from flipping), or 0 when the reading exceeds the
+    neighbour-distance reference by more than :func:`agreement_tolerance` (noise inflates
+    the reference, never deflates it, so such a reading is suspect whatever the noise: a
+    small stratum read at a level too coarse for it). When the field as a whole is not
     reliable (:func:`field_is_reliable`), a reading that the neighbour-distance reference
     contradicts (they differ by more than :func:`agreement_tolerance`, twice that when
     ambient noise was detected, which inflates the reference) is replaced by
@@ -90,10 +93,14 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     dimensions : ndarray of shape (n,)
     confidence : ndarray of shape (n,)
     """
+    dimensions = np.asarray(dimensions, dtype=float)
     confidence = np.clip(2.0 * np.asarray(margin), 0.0, 1.0)
+    # Noise only inflates the reference: a reading well above it is suspect in any case.
+    confidence = np.where(dimensions > reference + agreement_tolerance(reference), 0.0,
+                          confidence)
     if reliable_field:
-        return np.asarray(dimensions, dtype=float), confidence
-    gap = np.abs(np.asarray(dimensions) - reference)
+        return dimensions, confidence
+    gap = np.abs(dimensions - reference)
     tolerance = (2.0 if noisy else 1.0) * agreement_tolerance(reference)
     replaced = np.asarray(beyond_noise) & (gap > tolerance)
     dimensions = np.where(replaced, np.round(reference), dimensions)

@@ -95,7 +95,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
     dimension_confidence_ : ndarray of shape (n_samples,)
         Reliability of each training point's dimension, in ``[0, 1]``: twice the margin
         of the field's reading from its rounding threshold (1 for a reading far from
-        flipping), 0 where the reference replaced it. Points at or above 0.5 are reliable;
+        flipping); 0 where the reading exceeds ``reference_dimension_pw_`` by more than
+        ``0.5 + 0.2 * reference`` (a stratum read at a level too coarse for it) and where
+        the reference replaced it. Points at or above 0.5 are reliable;
         :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
         half of the training points are reliable.
     field_reliable_ : bool
