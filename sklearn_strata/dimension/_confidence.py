@@ -18,6 +18,8 @@ RELIABLE = 0.5
 _MIN_LOW_MARGIN = 0.25
 # Below this gain over the linear denoiser the field has learned no geometry.
 _MIN_DENOISING_GAIN = 0.05
+# A reading above the reference that most of the point's neighbours share is systematic.
+_SYSTEMATIC_SHARE = 0.8
 # Fit warns when fewer than this fraction of the training points read reliably.
 _MIN_RELIABLE_FRACTION = 0.5
 
@@ -54,15 +56,25 @@ def degenerate_level(dimensions, n_features, share=0.9):
     return bool((dimensions <= 0).mean() > share or (dimensions >= n_features).mean() > share)
 
 
+def over_read(dimensions, reference):
+    """Readings above the neighbour-distance reference by more than the tolerance.
+
+    Noise inflates the reference and never deflates it, so such a reading is suspect
+    whatever the noise: typically a small or thin stratum read at a level too coarse for
+    it, or a junction.
+    """
+    return np.asarray(dimensions) > reference + agreement_tolerance(reference)
+
+
 def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field,
-                     noisy=True):
+                     noisy=True, over_share=None):
     """Final dimensions and confidences of the readings.
 
     The confidence of a field reading is its cleanness, twice its margin from the rounding
-    threshold (1 for a reading far from flipping), or 0 when the reading exceeds the
-    neighbour-distance reference by more than :func:`agreement_tolerance` (noise inflates
-    the reference, never deflates it, so such a reading is suspect whatever the noise: a
-    small stratum read at a level too coarse for it). When the field as a whole is not
+    threshold (1 for a reading far from flipping), or 0 when the reading is
+    :func:`over_read`. An over-reading shared by most of the point's neighbours
+    (``over_share``) is systematic, a whole stratum read too coarsely rather than a
+    junction: it is replaced by the rounded reference. When the field as a whole is not
     reliable (:func:`field_is_reliable`), a reading that the neighbour-distance reference
     contradicts (they differ by more than :func:`agreement_tolerance`, twice that when
     ambient noise was detected, which inflates the reference) is replaced by
@@ -87,6 +99,9 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
         Whether the field was judged reliable on the training data.
     noisy : bool, default=True
         Whether ambient noise was detected in the data.
+    over_share : ndarray of shape (n,), default=None
+        Fraction of each point's neighbours whose training readings are over-read; None
+        replaces no over-reading.
 
     Returns
     -------
@@ -95,9 +110,11 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     """
     dimensions = np.asarray(dimensions, dtype=float)
     confidence = np.clip(2.0 * np.asarray(margin), 0.0, 1.0)
-    # Noise only inflates the reference: a reading well above it is suspect in any case.
-    confidence = np.where(dimensions > reference + agreement_tolerance(reference), 0.0,
-                          confidence)
+    over = over_read(dimensions, reference)
+    confidence = np.where(over, 0.0, confidence)
+    if over_share is not None:
+        systematic = over & (np.asarray(over_share) >= _SYSTEMATIC_SHARE)
+        dimensions = np.where(systematic, np.round(reference), dimensions)
     if reliable_field:
         return dimensions, confidence
     gap = np.abs(dimensions - reference)

@@ -15,6 +15,7 @@ from ._confidence import (
     degenerate_level,
     denoising_gain,
     field_is_reliable,
+    over_read,
     resolve_readings,
     warn_if_linear,
     warn_if_unreliable,
@@ -83,15 +84,17 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         the level is given.
     dimension_pw_ : ndarray of shape (n_samples,)
         Local dimension of each training point (integers stored as floats): the score
-        field's reading, except where the field is not reliable (``field_reliable_`` is
-        False), the reading differs from ``reference_dimension_pw_`` by more than
-        ``0.5 + 0.2 * reference`` (twice that when ambient noise was detected, which
-        inflates the reference), and the point's 10th neighbour lies beyond the reach of
+        field's reading, with the rounded ``reference_dimension_pw_`` (and confidence 0)
+        instead in two cases. (a) The reading exceeds the reference by more than
+        ``0.5 + 0.2 * reference`` and so do at least 80% of the point's 50 nearest
+        neighbours: a stratum read at a level too coarse for it (a small circle beside a
+        large disk, a tightly wound helix). (b) The field is not reliable
+        (``field_reliable_`` is False), the reading differs from the reference by more
+        than ``0.5 + 0.2 * reference`` (twice that when ambient noise was detected, which
+        inflates the reference) and the point's 10th neighbour lies beyond the reach of
         the ambient noise (estimated from the trailing principal variances; within it the
-        neighbour distances measure the noise); there the rounded reference is reported,
-        with confidence 0. That is where the field cannot resolve the geometry: typically
-        a stratum of high dimension for the sample size, whose readings collapse
-        towards 0.
+        neighbour distances measure the noise): a stratum of high dimension for the
+        sample size, whose readings collapse towards 0.
     dimension_confidence_ : ndarray of shape (n_samples,)
         Reliability of each training point's dimension, in ``[0, 1]``: twice the margin
         of the field's reading from its rounding threshold (1 for a reading far from
@@ -207,6 +210,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         self.field_reliable_ = (
             field_is_reliable(margin, self.denoising_gain_) and not degenerate
         )
+        self._over_read = over_read(dimensions, self.reference_dimension_pw_)
         self.dimension_pw_, self.dimension_confidence_ = resolve_readings(
             dimensions,
             margin,
@@ -214,6 +218,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             self._beyond_noise(self._reference.sampling_scale_),
             self.field_reliable_,
             noisy=self._noise_reach > 0,
+            over_share=self._over_read[self._reference.indices_].mean(axis=1),
         )
         values, counts = np.unique(self.dimension_pw_, return_counts=True)
         self.dimension_ = float(values[np.argmax(counts)])
@@ -298,7 +303,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         dimensions, confidence = np.empty(X.shape[0]), np.empty(X.shape[0])
         for rows in gen_batches(X.shape[0], _BATCH):
             readings, margin = self._read(X[rows], self.noise_level_)
-            reference, sampling_scale = self._reference.predict(X[rows])
+            reference, sampling_scale, neighbors = self._reference.predict(X[rows])
             dimensions[rows], confidence[rows] = resolve_readings(
                 readings,
                 margin,
@@ -306,6 +311,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
                 self._beyond_noise(sampling_scale),
                 self.field_reliable_,
                 noisy=self._noise_reach > 0,
+                over_share=self._over_read[neighbors].mean(axis=1),
             )
         return dimensions, confidence
 

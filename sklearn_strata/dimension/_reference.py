@@ -41,8 +41,9 @@ class NeighborDistanceReference:
     reference_ : ndarray of shape (n_samples,)
         The reference of every training point.
     sampling_scale_ : ndarray of shape (n_samples,)
-        Distance of every training point to its ``SAMPLING_NEIGHBOR``-th neighbour: a
-        score field read at a smaller level has fewer points than that to resolve.
+        Distance of every training point to its ``SAMPLING_NEIGHBOR``-th neighbour.
+    indices_ : ndarray of shape (n_samples, n_neighbors)
+        The pooled neighbours of every training point (itself first).
     """
 
     def __init__(self, n_neighbors=50):
@@ -57,7 +58,7 @@ class NeighborDistanceReference:
             self.log_ratios_ = _log_ratios(distances[:, 1:])
         else:
             self.log_ratios_ = np.zeros(X.shape[0])
-        self.reference_, self.sampling_scale_ = self.predict(X)
+        self.reference_, self.sampling_scale_, self.indices_ = self.predict(X)
         return self
 
     def predict(self, X):
@@ -72,13 +73,15 @@ class NeighborDistanceReference:
         sampling_scale : ndarray of shape (n_rows,)
             Distance to the ``SAMPLING_NEIGHBOR``-th nearest training point (the farthest
             one when there are fewer).
+        indices : ndarray of shape (n_rows, n_neighbors)
+            The pooled training points of each row.
         """
         distances, indices = self.nn_.kneighbors(X)
         total = self.log_ratios_[indices].sum(axis=1)
         m = indices.shape[1]
         with np.errstate(divide="ignore"):
             reference = np.where(total > 0, (m - 1) / np.maximum(total, 1e-300), 0.0)
-        return reference, distances[:, min(SAMPLING_NEIGHBOR, m - 1)]
+        return reference, distances[:, min(SAMPLING_NEIGHBOR, m - 1)], indices
 
 
 def noise_reach(X):
