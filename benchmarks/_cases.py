@@ -13,6 +13,7 @@ from sklearn_strata.datasets import (
     make_crossing_planes,
     make_line_disk_ball,
     make_lollipop,
+    make_scaled_strata,
     make_sphere_line,
     make_sphere_line_cube,
     make_string_in_doughnut,
@@ -34,6 +35,8 @@ CASES = [
     # Strata of dimensions 2, 1 and 4 of different extents (the "Score engine II" issue).
     ("sphere_line_cube_D12", make_sphere_line_cube, 12, 0.0),
     ("sphere_line_cube_D12_n0.01", make_sphere_line_cube, 12, 0.01),
+    # A large disk, a small circle and a short segment: scales and shares 10:1.
+    ("scaled_strata_D10", make_scaled_strata, 10, 0.0),
 ]
 
 

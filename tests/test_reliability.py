@@ -65,3 +65,15 @@ def test_collapsed_readings_give_way_to_the_neighbour_distances():
     # Nor within the reach of the ambient noise (there the neighbours measure the noise).
     dims, _ = resolve_readings(readings, margin, reference, np.zeros(5, bool), False)
     np.testing.assert_array_equal(dims, readings)
+
+
+def test_systematic_over_reading_gives_way_to_the_reference():
+    readings = np.array([2.0, 2.0, 2.0])
+    margin = np.full(3, 0.4)
+    reference = np.array([1.0, 1.1, 1.0])
+    # Shared by the neighbours: a stratum read too coarsely.
+    dims, confidence = resolve_readings(readings, margin, reference, np.ones(3, bool), True,
+                                        over_share=np.array([0.9, 0.95, 0.5]))
+    np.testing.assert_array_equal(dims, [1.0, 1.0, 2.0])
+    # Every over-reading loses its confidence; a lone one (a junction) keeps its value.
+    np.testing.assert_array_equal(confidence, [0.0, 0.0, 0.0])

@@ -528,3 +528,72 @@ def make_sphere_line_cube(
         random_state=random_state,
         return_space=return_space,
     )
+
+
+def make_scaled_strata(
+    n_samples=1000,
+    *,
+    ambient_dim=10,
+    weights=None,
+    noise=0.0,
+    random_state=None,
+    return_space=False,
+):
+    """Sample strata of very different sizes: a large disk, a small circle, a short segment.
+
+    Scales and sample shares differ by 10:1, so no single smoothing level suits them all.
+    In the local ``R^3``: label 0 is the disk of radius 5 centred at the origin in the
+    first two axes (dimension 2); label 1 is the circle of radius 0.5 centred at
+    ``(12, 0, 0)`` in the first and third axes (dimension 1); label 2 is the segment of
+    length 1 from ``(-12.5, 0, 0)`` to ``(-11.5, 0, 0)`` (dimension 1).
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Total number of points, >= 1.
+    ambient_dim : int, default=10
+        Dimension ``D`` of the ambient space, at least 3. The preset is carried
+        into ``R^D`` by a random isometry.
+    weights : array-like of shape (3,), default=None
+        Probability of each stratum; None means (10/12, 1/12, 1/12).
+    noise : float, default=0.0
+        Standard deviation of the Gaussian noise added to every ambient coordinate, >= 0.
+    random_state : int, RandomState instance or None, default=None
+        Seed or generator of the isometry, the samples and the noise.
+        None draws fresh entropy; numpy's global random state is never used.
+    return_space : bool, default=False
+        If True, also return the :class:`StratifiedSpace`.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, ambient_dim)
+        The points, shuffled.
+    y : ndarray of shape (n_samples,)
+        Label of the stratum each point was drawn from, in the order listed above.
+    space : StratifiedSpace
+        The placed strata; only returned if ``return_space`` is True.
+
+    Examples
+    --------
+    >>> from sklearn_strata.datasets import make_scaled_strata
+    >>> X, y, space = make_scaled_strata(240, random_state=0, return_space=True)
+    >>> X.shape
+    (240, 10)
+    >>> space.strata_dims
+    array([2, 1, 1])
+    """
+    strata = [
+        Ball(2, radius=5.0, rotation=_axes(3, 0, 1)),
+        Sphere(1, radius=0.5, rotation=_axes(3, 0, 2), offset=[12.0, 0.0, 0.0]),
+        Segment(length=1.0, rotation=_axes(3, 0), offset=[-12.0, 0.0, 0.0]),
+    ]
+    return _make_preset(
+        strata,
+        (10 / 12, 1 / 12, 1 / 12),
+        n_samples=n_samples,
+        weights=weights,
+        ambient_dim=ambient_dim,
+        noise=noise,
+        random_state=random_state,
+        return_space=return_space,
+    )

@@ -211,14 +211,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             field_is_reliable(margin, self.denoising_gain_) and not degenerate
         )
         self._over_read = over_read(dimensions, self.reference_dimension_pw_)
-        self.dimension_pw_, self.dimension_confidence_ = resolve_readings(
-            dimensions,
-            margin,
-            self.reference_dimension_pw_,
-            self._beyond_noise(self._reference.sampling_scale_),
-            self.field_reliable_,
-            noisy=self._noise_reach > 0,
-            over_share=self._over_read[self._reference.indices_].mean(axis=1),
+        reference = self._reference
+        self.dimension_pw_, self.dimension_confidence_ = self._resolve(
+            dimensions, margin, reference.reference_, reference.sampling_scale_,
+            reference.indices_,
         )
         values, counts = np.unique(self.dimension_pw_, return_counts=True)
         self.dimension_ = float(values[np.argmax(counts)])
@@ -288,14 +284,22 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         """
         return self._resolved(X)[0][:, None]
 
-    def _beyond_noise(self, sampling_scale):
-        """Whether the neighbour-distance reference may overrule each reading.
+    def _resolve(self, readings, margin, reference, sampling_scale, neighbors):
+        """Final dimensions and confidences of readings, checked against the reference.
 
         Where the nearest neighbours lie within the reach of the ambient noise (a dense
         stratum), their distances measure the noise and the reference reads it as extra
-        dimensions; the field, read above the noise, does not.
+        dimensions, so it may not overrule the field there (``beyond_noise``).
         """
-        return sampling_scale > self._noise_reach
+        return resolve_readings(
+            readings,
+            margin,
+            reference,
+            sampling_scale > self._noise_reach,
+            self.field_reliable_,
+            noisy=self._noise_reach > 0,
+            over_share=self._over_read[neighbors].mean(axis=1),
+        )
 
     def _resolved(self, X):
         """Final dimensions and confidences of new points, batch after batch."""
@@ -303,15 +307,8 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         dimensions, confidence = np.empty(X.shape[0]), np.empty(X.shape[0])
         for rows in gen_batches(X.shape[0], _BATCH):
             readings, margin = self._read(X[rows], self.noise_level_)
-            reference, sampling_scale, neighbors = self._reference.predict(X[rows])
-            dimensions[rows], confidence[rows] = resolve_readings(
-                readings,
-                margin,
-                reference,
-                self._beyond_noise(sampling_scale),
-                self.field_reliable_,
-                noisy=self._noise_reach > 0,
-                over_share=self._over_read[neighbors].mean(axis=1),
+            dimensions[rows], confidence[rows] = self._resolve(
+                readings, margin, *self._reference.predict(X[rows])
             )
         return dimensions, confidence
 
@@ -319,8 +316,8 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         """Reliability of the local dimension of each point, in ``[0, 1]``.
 
         The same measure as ``dimension_confidence_`` for new points: how cleanly the
-        score field reads (the margin of the reading from its rounding threshold) and
-        whether the reading agrees with the distances to the nearest training points.
+        score field reads (the margin of the reading from its rounding threshold), 0 where
+        the reading exceeds the neighbour-distance reference or gave way to it.
 
         Parameters
         ----------
@@ -330,8 +327,8 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         Returns
         -------
         confidence : ndarray of shape (n_samples,)
-            Near 1 for a clean reading that the data agree with, near 0 for one that is
-            about to flip or that the data contradict.
+            Near 1 for a clean reading, near 0 for one that is about to flip or that the
+            distances to the nearest training points contradict.
         """
         return self._resolved(X)[1]
 
