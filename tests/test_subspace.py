@@ -76,10 +76,3 @@ def test_constant_coordinates_do_not_hide_the_noise_tail():
     clean = np.c_[_embedded(2000, 3, 3, 0.0), np.zeros((2000, 4))]
     assert principal_split(clean)[1:] == (3, 0.0)
 
-
-def test_duplicated_noisy_coordinates_still_split_off_the_tail():
-    Z = _embedded(3000, 2, 10, 0.01)
-    duplicated = np.c_[Z, Z[:, :3]]
-    _, head_dim, tail_variance = principal_split(duplicated - duplicated.mean(axis=0))
-    assert head_dim == 2
-    assert 0.5 * 0.01**2 < tail_variance < 2 * 0.01**2

@@ -13,9 +13,10 @@ import numpy as np
 
 # The leading variances must exceed the noise tail by this factor.
 _MIN_GAP = 8.0
-# Slack on the Marchenko-Pastur spread of a pure-noise tail's sample variances. 2 lets a
-# tail hold duplicated noisy coordinates (their noise variance doubles along the diagonal).
-_SPREAD_SLACK = 2.0
+# Slack on the Marchenko-Pastur spread of a pure-noise tail's sample variances. (2 would
+# let a tail hold duplicated noisy coordinates, whose noise variance doubles along the
+# diagonal, but it also takes curved strata's small trailing variances for noise.)
+_SPREAD_SLACK = 1.5
 
 
 def _noise_spread(n_tail, n_samples):
