@@ -96,9 +96,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         neighbour distances measure the noise): a stratum of high dimension for the
         sample size, whose readings collapse towards 0.
     dimension_confidence_ : ndarray of shape (n_samples,)
-        Reliability of each training point's dimension, in ``[0, 1]``: twice the margin
-        of the field's reading from its rounding threshold (1 for a reading far from
-        flipping); 0 where the reading exceeds ``reference_dimension_pw_`` by more than
+        Reliability of each training point's dimension, in ``[0, 1]``: the margin of
+        the field's reading from its rounding threshold over 0.3, capped at 1 (so a
+        reading is reliable, at 0.5 or more, when every eigenvalue lies outside
+        ``[0.35, 0.65]``); 0 where the reading exceeds ``reference_dimension_pw_`` by more than
         ``0.5 + 0.2 * reference`` (a stratum read at a level too coarse for it) and where
         the reference replaced it. Points at or above 0.5 are reliable;
         :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
