@@ -184,10 +184,9 @@ def warn_if_unreliable(confidence, level_curve):
         )
     warnings.warn(
         f"The score field does not read the local dimension cleanly: only {reliable:.0%} of "
-        f"the training points are reliable.{curve} Where a reading was taken below the "
-        "sampling scale and contradicted by the distances to the neighbours, the dimension "
-        "is their estimate (reference_dimension_pw_), with confidence 0. The field may be "
-        "under-trained or "
+        f"the training points are reliable.{curve} Where the distances to the neighbours "
+        "contradicted a reading, the dimension is their estimate (reference_dimension_pw_), "
+        "with confidence 0. The field may be under-trained or "
         "the data too sparse for their dimension: try more samples, a larger max_epochs "
         "for the score model, or a given noise_level.",
         UserWarning,
