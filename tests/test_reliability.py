@@ -12,6 +12,7 @@ import pytest
 from sklearn_strata import ScoreDiffusionDensity, ScoreDimensionEstimator
 from sklearn_strata.datasets import make_lollipop, make_sphere_line_cube
 from sklearn_strata.dimension._confidence import resolve_readings
+from sklearn_strata.dimension._reference import noise_reach
 
 
 def sphere_line_cube(n_samples=3000, noise=0.0, seed=0):
@@ -77,3 +78,16 @@ def test_systematic_over_reading_gives_way_to_the_reference():
     np.testing.assert_array_equal(dims, [1.0, 1.0, 2.0])
     # Every over-reading loses its confidence; a lone one (a junction) keeps its value.
     np.testing.assert_array_equal(confidence, [0.0, 0.0, 0.0])
+
+
+def test_noise_reach_tells_noise_from_a_smooth_trailing_structure():
+    rng = np.random.RandomState(0)
+    t = rng.uniform(0, 2 * np.pi, 2000)
+    circle = np.c_[np.cos(t), np.sin(t)]
+    noisy = np.c_[circle, np.zeros((2000, 6))] + 0.01 * rng.standard_normal((2000, 8))
+    reach = noise_reach(noisy)
+    assert 2 * 0.01 * np.sqrt(16) * 0.8 < reach < 2 * 0.01 * np.sqrt(16) * 1.2
+    # Small trailing coordinates that are smooth functions of the angle are no noise.
+    smooth = np.c_[circle, 0.02 * np.c_[np.sin(3 * t), np.cos(5 * t), np.sin(7 * t),
+                                        np.cos(9 * t), np.sin(11 * t), np.cos(13 * t)]]
+    assert noise_reach(smooth) == 0.0
