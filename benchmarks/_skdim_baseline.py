@@ -24,7 +24,7 @@ class SkdimLocalPCA(BaseEstimator):
     Parameters
     ----------
     n_neighbors : int, default=20
-        Neighbourhood size of every local PCA (``fit_pw(X, n_neighbors=...)``).
+        Neighborhood size of every local PCA (``fit_pw(X, n_neighbors=...)``).
     ver : str, default="FO"
         ``lPCA`` rule for counting the significant eigenvalues.
 
@@ -55,7 +55,7 @@ class SkdimLocalPCA(BaseEstimator):
         return self
 
     def transform(self, X):
-        """Local dimensions of new points (lPCA on their training neighbourhoods)."""
+        """Local dimensions of new points (lPCA on their training neighborhoods)."""
         import skdim
 
         check_is_fitted(self)
@@ -73,7 +73,7 @@ def skdim_stratum_counter(n_neighbors_pca=20, **counter_params):
     Parameters
     ----------
     n_neighbors_pca : int, default=20
-        Neighbourhood size of the pointwise lPCA.
+        Neighborhood size of the pointwise lPCA.
     **counter_params
         Passed on to :class:`StratumCounter` (``n_neighbors``, ``tangent_split``, ...).
 

@@ -16,8 +16,8 @@ Per manifold:
   ``dimension_pw_``; also its ``noise_level_``, the mean of ``dimension_confidence_`` (NaN
   when the estimator has none) and the fit time (torch on one thread);
 - scikit-dimension's global estimators with their default parameters: ``lPCA`` (ver "FO"
-  on the whole data set), ``MLE`` (20 neighbours, "mle" combination), ``TwoNN`` (10% of the
-  largest ratios discarded), ``TLE`` and ``MADA`` (20 neighbours, mean of the pointwise
+  on the whole data set), ``MLE`` (20 neighbors, "mle" combination), ``TwoNN`` (10% of the
+  largest ratios discarded), ``TLE`` and ``MADA`` (20 neighbors, mean of the pointwise
   estimates), ``DANCo`` (k=10, D = ambient dimension, simulated calibration, random_state 0).
   ``ESS`` is left out (about 100 s per manifold). Their estimates and times are cached in
   ``benchmarks/.cache/bm_peers_<name>_n<n>.json``, so a rerun only fits ours.
@@ -213,8 +213,8 @@ def render(results, n, with_ours):
     extra = ["ours fit (s)", "ours noise level", "ours mean confidence"] if with_ours else []
     peers_note = (
         "scikit-dimension " + results[next(iter(results))]["skdim"] + " global estimators "
-        "with default parameters: lPCA (ver FO, whole data set), MLE (20 neighbours, mle "
-        "combination), TwoNN (discard 10%), TLE and MADA (20 neighbours, mean), DANCo (k 10, "
+        "with default parameters: lPCA (ver FO, whole data set), MLE (20 neighbors, mle "
+        "combination), TwoNN (discard 10%), TLE and MADA (20 neighbors, mean), DANCo (k 10, "
         "D = ambient dimension, simulated calibration, random_state 0); ESS left out (about "
         "100 s per manifold)"
     )

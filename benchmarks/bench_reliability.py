@@ -9,7 +9,7 @@ Per case of ``_cases.py`` (old and new presets): the default ``ScoreDimensionEst
 cached), its accuracy (fraction of exact per-point dimensions), whether the field was
 judged reliable as a whole, the denoising gain, the fraction of points it calls reliable
 (confidence >= 0.5), the accuracy of those points and of the rest, the points whose
-dimension came from the neighbour-distance reference, and the warnings of the fit. Results
+dimension came from the neighbor-distance reference, and the warnings of the fit. Results
 are printed and written to the "Reliability" section of RESULTS.md.
 """
 
@@ -98,7 +98,7 @@ def main(argv=None):
     body = (
         f"Default `ScoreDimensionEstimator(random_state=0)`, n={X.shape[0]} per case, "
         f"{MACHINE_NOTE}. *Reliable* points have `dimension_confidence_ >= 0.5`; *from "
-        "reference* counts the points whose dimension came from the neighbour-distance "
+        "reference* counts the points whose dimension came from the neighbor-distance "
         "reference (the field judged unreliable and collapsed there).\n\n"
         + markdown_table(header, rows)
     )

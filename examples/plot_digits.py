@@ -72,15 +72,15 @@ density.fit(Z)
 # synthetic presets the estimate settles on a plateau over a range of levels, where
 # ``noise_level="auto"`` finds it. On these images it does not settle: the estimate
 # falls steadily as ``sigma`` grows, because the digit manifolds are curved at every scale
-# and, with 1797 points in 10 dimensions, the typical distance between neighbouring images
+# and, with 1797 points in 10 dimensions, the typical distance between neighboring images
 # is already comparable to the spread of a class along its main directions. So we fix the
 # level ourselves and look at a range of levels around the median distance between
-# nearest neighbours, per class. Every estimator below reuses the fitted density: only the
+# nearest neighbors, per class. Every estimator below reuses the fitted density: only the
 # reading changes.
 
 distances, _ = NearestNeighbors(n_neighbors=2).fit(Z).kneighbors(Z)
 spacing = float(np.median(distances[:, 1]))
-print(f"median distance to the nearest neighbour: {spacing:.2f}")
+print(f"median distance to the nearest neighbor: {spacing:.2f}")
 
 levels = spacing * np.array([0.5, 0.7, 1.0, 1.4, 2.0])
 per_class = np.empty((len(levels), 10))
@@ -91,7 +91,7 @@ for i, level in enumerate(levels):
 fig, ax = plt.subplots(figsize=(7, 4.2))
 for digit in range(10):
     ax.plot(levels, per_class[:, digit], "o-", color=plt.cm.tab10(digit), label=str(digit))
-ax.axvline(spacing, color="k", linestyle="--", linewidth=1, label="neighbour spacing")
+ax.axvline(spacing, color="k", linestyle="--", linewidth=1, label="neighbor spacing")
 ax.set_xscale("log")
 ax.set_xticks(levels, [f"{level:.2g}" for level in levels])
 ax.minorticks_off()
@@ -102,9 +102,9 @@ ax.legend(ncol=2, fontsize="small", title="digit")
 fig.tight_layout()
 
 # %%
-# Local dimensions per class at the neighbour spacing
+# Local dimensions per class at the neighbor spacing
 # ---------------------------------------------------
-# We read the dimensions at the neighbour spacing: much below it a well-trained model
+# We read the dimensions at the neighbor spacing: much below it a well-trained model
 # starts to see individual images, much above it the classes blur into one another. The
 # numbers depend on that choice (and on how long the model was trained), but the
 # comparison between classes at one level is what carries over: at the levels around the

@@ -59,7 +59,7 @@ for name, members in basins.items():
 # A diffusion model learns the score field of the four-dimensional data; the dimension
 # estimator reads the local dimension of every frame off it, at a smoothing level chosen
 # automatically: the start of the first plateau of the estimate-versus-level curve above
-# the spacing of neighbouring frames.
+# the spacing of neighboring frames.
 if SMALL:
     model = ScoreDiffusionDensity(hidden_width=32, n_blocks=1, max_epochs=60, random_state=0)
 else:
@@ -104,7 +104,7 @@ describe(fine, fine_counter, "Fine scale")
 # %%
 # At this scale the estimate is 2 almost everywhere: the data fills a two-dimensional
 # region of the torus, and every basin is one patch of a single 2-D stratum. The basins
-# are connected by frequent transitions, so the equal-dimension neighbour graph does not
+# are connected by frequent transitions, so the equal-dimension neighbor graph does not
 # split them.
 #
 # Local dimensions at a coarse scale
@@ -187,6 +187,6 @@ plt.show()
 #   transition path, as in a Markov state model.
 #
 # Sparsely visited regions (alpha_R, a fraction of a percent of the frames in vacuum) are
-# too small to form strata of their own; they join a neighbouring stratum or are left
+# too small to form strata of their own; they join a neighboring stratum or are left
 # unassigned. Which picture is "right" depends on the scale one asks
 # about; the estimate-versus-level curve shows both.

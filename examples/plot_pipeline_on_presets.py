@@ -8,7 +8,7 @@ The four estimators of ``sklearn_strata`` form one pipeline::
     X -> ScoreDiffusionDensity -> ScoreDimensionEstimator -> StratumCounter
 
 A diffusion model learns the score field of the data, the local dimension of every point is
-read off the Jacobian of that field, and a neighbourhood graph of points of equal dimension
+read off the Jacobian of that field, and a neighborhood graph of points of equal dimension
 splits the data into strata. This example runs each step on a *lollipop* -- a disk, a stick
 attached to its rim and an isolated point, of dimensions 2, 1 and 0 -- and compares what
 every step finds with the ground truth that :mod:`sklearn_strata.datasets` knows exactly.
@@ -97,7 +97,7 @@ plot_noise_level_curve(dimensions)
 
 # %%
 # The estimated dimensions, side by side with the truth. Points near the junction of the
-# disk and the stick see both strata in their neighbourhood; expect a few mixed estimates
+# disk and the stick see both strata in their neighborhood; expect a few mixed estimates
 # there. The isolated point is the hardest stratum: a briefly trained network resolves it
 # only as a small blob, whose estimate can be off by one. It stays a stratum of its own in
 # the next step all the same, because it is not connected to the rest.
@@ -121,7 +121,7 @@ plot_points(
 # %%
 # Step 3: the strata
 # ------------------
-# :class:`~sklearn_strata.StratumCounter` links every point to its nearest neighbours of
+# :class:`~sklearn_strata.StratumCounter` links every point to its nearest neighbors of
 # the same local dimension (and with a similar tangent space), and takes the connected
 # components of that graph as strata. Small components are junction points (label ``-1``).
 # It reuses the fitted dimension estimator.

@@ -270,7 +270,7 @@ def reliability_verdict(confidence):
     from .dimension._confidence import RELIABLE
 
     share = float(np.mean(np.asarray(confidence) >= RELIABLE))
-    counted = f"{share:.0%} of the points read cleanly and agree with their neighbours"
+    counted = f"{share:.0%} of the points read cleanly and agree with their neighbors"
     if share >= 0.9:
         return f"reliable: {counted}."
     if share >= 0.5:

@@ -85,7 +85,7 @@ def test_constant_coordinates_read_as_well():
 def test_strata_of_very_different_sizes_read_right():
     """A disk of radius 5 and, with a tenth of the points each, a circle of radius 0.5
     and a segment of length 1: the small circle, read at the disk's level, looks
-    2-dimensional; its systematic over-reading gives way to the neighbour distances."""
+    2-dimensional; its systematic over-reading gives way to the neighbor distances."""
     X, y, space = preset("scaled_strata")
     estimator = dimension_estimator("scaled_strata")
     accuracy = np.mean(estimator.dimension_pw_ == space.pointwise_dimension(y))

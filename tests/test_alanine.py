@@ -42,7 +42,7 @@ def test_shipped_trajectory_is_alanine_dipeptide():
     angles = load_alanine_dipeptide(features="angles")
     # In vacuum, phi < 0 (C7eq and C5 basins) most of the time.
     assert np.mean(angles[:, 0] < 0) > 0.8
-    # Heavy atoms are centred on every frame and superposed on the first one; bonds keep
+    # Heavy atoms are centered on every frame and superposed on the first one; bonds keep
     # their lengths (CA-CB, 0.15 nm).
     coordinates = load_alanine_dipeptide(features="coordinates").reshape(-1, 10, 3)
     np.testing.assert_allclose(coordinates.mean(axis=1), 0.0, atol=1e-4)

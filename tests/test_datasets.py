@@ -162,9 +162,9 @@ def test_lollipop_geometry():
     X, y, space = make_lollipop(2000, ambient_dim=10, random_state=0, return_space=True)
     tip = X[y == 2]
     assert np.ptp(tip, axis=0).max() < 1e-12
-    disk_centre = space.strata[0].origin
-    assert np.linalg.norm(tip[0] - disk_centre) == pytest.approx(np.sqrt(10.0))
-    assert np.linalg.norm(X[y == 0] - disk_centre, axis=1).max() <= 1.0 + 1e-12
+    disk_center = space.strata[0].origin
+    assert np.linalg.norm(tip[0] - disk_center) == pytest.approx(np.sqrt(10.0))
+    assert np.linalg.norm(X[y == 0] - disk_center, axis=1).max() <= 1.0 + 1e-12
 
 
 @pytest.mark.parametrize("angle", [30.0, 90.0, 150.0])

@@ -14,14 +14,14 @@ from sklearn_strata.utils._skorch import EpochProgressBar, fit_loss_module
 
 
 class _SquaredNorm(torch.nn.Module):
-    """A tiny loss module: the squared distance of every row to a learnt centre."""
+    """A tiny loss module: the squared distance of every row to a learnt center."""
 
     def __init__(self):
         super().__init__()
-        self.centre = torch.nn.Parameter(torch.zeros(2))
+        self.center = torch.nn.Parameter(torch.zeros(2))
 
     def forward(self, X):
-        return ((X - self.centre) ** 2).sum(dim=1)
+        return ((X - self.center) ** 2).sum(dim=1)
 
 
 class _Terminal(io.StringIO):

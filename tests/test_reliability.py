@@ -51,7 +51,7 @@ def test_confident_points_are_right_more_often_on_a_case_with_errors():
                                   estimator.dimension_pw_[:200])
 
 
-def test_collapsed_readings_give_way_to_the_neighbour_distances():
+def test_collapsed_readings_give_way_to_the_neighbor_distances():
     # A field that could not resolve a 20-dimensional cloud reads ~0 at its level.
     readings = np.array([0.0, 0.0, 1.0, 2.0, 2.0])
     margin = np.full(5, 0.4)
@@ -63,7 +63,7 @@ def test_collapsed_readings_give_way_to_the_neighbour_distances():
     # A reliable field is never overruled.
     dims, confidence = resolve_readings(readings, margin, reference, beyond_noise, True)
     np.testing.assert_array_equal(dims, readings)
-    # Nor within the reach of the ambient noise (there the neighbours measure the noise).
+    # Nor within the reach of the ambient noise (there the neighbors measure the noise).
     dims, _ = resolve_readings(readings, margin, reference, np.zeros(5, bool), False)
     np.testing.assert_array_equal(dims, readings)
 
@@ -72,7 +72,7 @@ def test_systematic_over_reading_gives_way_to_the_reference():
     readings = np.array([2.0, 2.0, 2.0])
     margin = np.full(3, 0.4)
     reference = np.array([1.0, 1.1, 1.0])
-    # Shared by the neighbours: a stratum read too coarsely.
+    # Shared by the neighbors: a stratum read too coarsely.
     dims, confidence = resolve_readings(readings, margin, reference, np.ones(3, bool), True,
                                         over_share=np.array([0.9, 0.95, 0.5]))
     np.testing.assert_array_equal(dims, [1.0, 1.0, 2.0])

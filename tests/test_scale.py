@@ -177,7 +177,7 @@ ARGS = ("case", "model", "call", "constants", "bound", "same")
 
 
 def _spy(monkeypatch):
-    """Record the rows of every linear layer call and every neighbour query."""
+    """Record the rows of every linear layer call and every neighbor query."""
     seen = []
     linear_forward = nn.Linear.forward
     kneighbors = NearestNeighbors.kneighbors
@@ -337,7 +337,7 @@ def _plane_line_point(n_plane=900, n_line=400, n_point=200, seed=0):
 
 
 def test_vae_initialisation_reads_a_subset_of_large_data(monkeypatch):
-    # Above _MAX_LOCAL_PCA_ROWS / _MAX_SEED_ROWS rows the quadratic neighbour searches of the
+    # Above _MAX_LOCAL_PCA_ROWS / _MAX_SEED_ROWS rows the quadratic neighbor searches of the
     # VAE mixture's initialisation run on a subset; the assignment must barely change.
     X, truth = _plane_line_point()
     full = _vae_mixture._initial_responsibilities(X, [2, 1, 0], 0).argmax(axis=1)
@@ -349,7 +349,7 @@ def test_vae_initialisation_reads_a_subset_of_large_data(monkeypatch):
 
     def spy(self, X=None, n_neighbors=None, return_distance=True):
         k = self.n_neighbors if n_neighbors is None else n_neighbors
-        if k > 1:  # rows of the searched tree; the 1-nearest-neighbour lookups are cheap
+        if k > 1:  # rows of the searched tree; the 1-nearest-neighbor lookups are cheap
             searched.append(self.n_samples_fit_)
         return kneighbors(self, X, n_neighbors, return_distance)
 

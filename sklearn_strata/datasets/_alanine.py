@@ -104,15 +104,15 @@ def _dihedrals(positions, indices):
 
 def _align(coordinates):
     """Superpose every frame of ``(n_frames, n_atoms, 3)`` on the first (Kabsch, no mirror)."""
-    centred = coordinates - coordinates.mean(axis=1, keepdims=True)
-    reference = centred[0]
-    covariance = np.einsum("fai,aj->fij", centred, reference)
+    centered = coordinates - coordinates.mean(axis=1, keepdims=True)
+    reference = centered[0]
+    covariance = np.einsum("fai,aj->fij", centered, reference)
     u, _, vt = np.linalg.svd(covariance)
     # Proper rotations only: a reflection would turn the L-alanine into its mirror image.
     sign = np.sign(np.linalg.det(u @ vt))
     u[:, :, -1] *= sign[:, None]
     rotations = u @ vt
-    return np.einsum("fai,fij->faj", centred, rotations)
+    return np.einsum("fai,fij->faj", centered, rotations)
 
 
 def simulate_alanine_dipeptide(
@@ -180,7 +180,7 @@ def simulate_alanine_dipeptide(
         - ``"angles"``: ndarray of shape (n_frames, 2), the backbone dihedral angles
           ``phi`` and ``psi`` in radians, in ``[-pi, pi]``;
         - ``"coordinates"``: ndarray of shape (n_frames, 10, 3), the positions of the ten
-          heavy atoms in nanometres, centred and superposed on the first frame;
+          heavy atoms in nanometres, centered and superposed on the first frame;
         - ``"times"``: ndarray of shape (n_frames,), the time of every frame after the
           equilibration, in picoseconds;
         - ``"atom_names"``: ndarray of shape (10,), the heavy atoms as ``"RES:NAME"``;
@@ -385,7 +385,7 @@ def load_alanine_dipeptide(
           angles as points of a torus embedded in ``R^4``;
         - ``"angles"``: 2 columns ``phi, psi`` in radians, in ``[-pi, pi]``;
         - ``"coordinates"``: 30 columns, the ``x, y, z`` positions (nm) of the ten heavy
-          atoms (ACE CH3, C, O; ALA N, CA, CB, C, O; NME N, CH3) after centring and
+          atoms (ACE CH3, C, O; ALA N, CA, CB, C, O; NME N, CH3) after centering and
           superposing every frame on the first one. The shipped file stores them to
           0.0001 nm.
     cache : bool, default=True

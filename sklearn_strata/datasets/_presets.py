@@ -1,6 +1,6 @@
 """Preset stratified spaces from the stratified-learning literature.
 
-Every preset is built in a small local frame (``R^2`` or ``R^3``), centred near the origin
+Every preset is built in a small local frame (``R^2`` or ``R^3``), centered near the origin
 with strata of extent about 2, then carried into ``R^ambient_dim`` by one random isometry
 (so the data is not axis-aligned, whatever ``ambient_dim``).
 """
@@ -66,7 +66,7 @@ def make_lollipop(
 ):
     """Sample a lollipop: a disk, a stick attached to its rim, and an isolated point.
 
-    In the local plane: label 0 is the disk of radius 1 centred at the origin (dimension 2);
+    In the local plane: label 0 is the disk of radius 1 centered at the origin (dimension 2);
     label 1 is the segment from ``(1, 0)`` to ``(3, 0)`` (dimension 1), which touches the
     disk's rim at ``(1, 0)``; label 2 is the isolated point ``(3, 1)`` (dimension 0), one unit
     beside the stick's far end, as in the lollipop of the local-dimension literature
@@ -133,9 +133,9 @@ def make_sphere_line(
     random_state=None,
     return_space=False,
 ):
-    """Sample a unit 2-sphere pierced by a line segment through its centre.
+    """Sample a unit 2-sphere pierced by a line segment through its center.
 
-    In the local ``R^3``: label 0 is the unit sphere centred at the origin (dimension 2);
+    In the local ``R^3``: label 0 is the unit sphere centered at the origin (dimension 2);
     label 1 is the segment from ``(0, 0, -2)`` to ``(0, 0, 2)`` (dimension 1), which crosses
     the sphere at its poles and sticks out by 1 on both sides.
 
@@ -267,9 +267,9 @@ def make_line_disk_ball(
     """Sample a segment, a disk and a ball that cross pairwise.
 
     In the local ``R^3``: label 0 is the segment from ``(0.75, 0, -1)`` to
-    ``(0.75, 0, 1)`` (dimension 1); label 1 is the disk of radius 1 centred at
+    ``(0.75, 0, 1)`` (dimension 1); label 1 is the disk of radius 1 centered at
     ``(1.5, 0, 0)`` in the plane of the first two axes (dimension 2); label 2 is the unit
-    ball centred at the origin (dimension 3). The segment pierces the disk at
+    ball centered at the origin (dimension 3). The segment pierces the disk at
     ``(0.75, 0, 0)`` and runs through the ball for ``|z| < 0.66``; the disk and the ball
     overlap in a lens around ``(0.75, 0, 0)``.
 
@@ -407,8 +407,8 @@ def make_disjoint_circles(
 ):
     """Sample two disjoint unit circles.
 
-    In the local plane: label 0 is the unit circle centred at ``(-1.5, 0)`` and label 1 the
-    unit circle centred at ``(1.5, 0)`` (both of dimension 1); they are 1 apart.
+    In the local plane: label 0 is the unit circle centered at ``(-1.5, 0)`` and label 1 the
+    unit circle centered at ``(1.5, 0)`` (both of dimension 1); they are 1 apart.
 
     Parameters
     ----------
@@ -471,10 +471,10 @@ def make_sphere_line_cube(
     """Sample a 2-sphere pierced by a line, and apart from them a solid 4-cube.
 
     Strata of dimensions 1, 2 and 4, one crossing another and one on its own, of different
-    extents: the local ``R^8`` holds the unit 2-sphere centred at the origin in the first
+    extents: the local ``R^8`` holds the unit 2-sphere centered at the origin in the first
     three axes (label 0, dimension 2), the segment from ``(0, 0, -2)`` to ``(0, 0, 2)``
     through its poles (label 1, dimension 1) and the cube ``[-1, 1]^4`` in the last four
-    axes, centred 5 away along the sixth (label 2, dimension 4).
+    axes, centered 5 away along the sixth (label 2, dimension 4).
 
     Parameters
     ----------
@@ -542,8 +542,8 @@ def make_scaled_strata(
     """Sample strata of very different sizes: a large disk, a small circle, a short segment.
 
     Scales and sample shares differ by 10:1, so no single smoothing level suits them all.
-    In the local ``R^3``: label 0 is the disk of radius 5 centred at the origin in the
-    first two axes (dimension 2); label 1 is the circle of radius 0.5 centred at
+    In the local ``R^3``: label 0 is the disk of radius 5 centered at the origin in the
+    first two axes (dimension 2); label 1 is the circle of radius 0.5 centered at
     ``(12, 0, 0)`` in the first and third axes (dimension 1); label 2 is the segment of
     length 1 from ``(-12.5, 0, 0)`` to ``(-11.5, 0, 0)`` (dimension 1).
 

@@ -236,9 +236,9 @@ class BaseStratum:
             Distance of each point to the stratum.
         """
         X = self._check_ambient(X)
-        centred = X - self.origin
-        in_frame = centred @ self.frame
-        orthogonal = np.linalg.norm(centred - in_frame @ self.frame.T, axis=1)
+        centered = X - self.origin
+        in_frame = centered @ self.frame
+        orthogonal = np.linalg.norm(centered - in_frame @ self.frame.T, axis=1)
         in_subspace = self.scale * self._distance_local(in_frame / self.scale)
         return np.hypot(in_subspace, orthogonal)
 
@@ -317,7 +317,7 @@ class Cube(BaseStratum):
     rotation : array-like of shape (ambient_dim, dim), default=None
         Orthonormal frame of the placement.
     offset : array-like of shape (ambient_dim,), default=None
-        Position of the centre.
+        Position of the center.
     scale : float, default=1.0
         Factor applied to local coordinates.
 
@@ -406,7 +406,7 @@ class Ball(BaseStratum):
     rotation : array-like of shape (ambient_dim, dim), default=None
         Orthonormal frame of the placement.
     offset : array-like of shape (ambient_dim,), default=None
-        Position of the centre.
+        Position of the center.
     scale : float, default=1.0
         Factor applied to local coordinates.
 
@@ -460,7 +460,7 @@ class Sphere(BaseStratum):
     rotation : array-like of shape (ambient_dim, dim + 1), default=None
         Orthonormal frame of the placement.
     offset : array-like of shape (ambient_dim,), default=None
-        Position of the centre.
+        Position of the center.
     scale : float, default=1.0
         Factor applied to local coordinates.
 
@@ -502,7 +502,7 @@ class Sphere(BaseStratum):
 class Torus(BaseStratum):
     """A ring 2-torus in ``R^3``, the surface at distance ``r`` from a circle of radius ``R``.
 
-    The core circle lies in the plane of the first two local axes, centred at the origin; it
+    The core circle lies in the plane of the first two local axes, centered at the origin; it
     is ``Sphere(1, radius=R)`` placed on those axes. Points are drawn from the product of two
     geomstats circles ``Hypersphere(1)`` and thinned by the area element ``R + r cos(v)``, so
     they are uniform for the surface area.
@@ -514,7 +514,7 @@ class Torus(BaseStratum):
     rotation : array-like of shape (ambient_dim, 3), default=None
         Orthonormal frame of the placement.
     offset : array-like of shape (ambient_dim,), default=None
-        Position of the centre.
+        Position of the center.
     scale : float, default=1.0
         Factor applied to local coordinates.
 

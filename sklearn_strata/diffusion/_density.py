@@ -44,7 +44,7 @@ def _smallest_level(tail_variance):
     return float(np.clip(np.sqrt(tail_variance) / 3.0, 1e-3, _DEFAULT_SMALLEST_LEVEL))
 
 
-def _data_scale(centred):
+def _data_scale(centered):
     """Standard deviation of the data along its principal direction.
 
     Stratified data usually fill a few directions of a large ambient space; dividing by the
@@ -52,8 +52,8 @@ def _data_scale(centred):
     largest principal spread keeps them in a unit box for any ``D`` (and is rotation
     invariant).
     """
-    n = centred.shape[0]
-    gram = centred.T @ centred / n if centred.shape[1] <= n else centred @ centred.T / n
+    n = centered.shape[0]
+    gram = centered.T @ centered / n if centered.shape[1] <= n else centered @ centered.T / n
     return float(np.sqrt(max(np.linalg.eigvalsh(gram)[-1], 0.0)))
 
 
@@ -66,7 +66,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
     ``grad log p_sigma``, whose geometry :class:`~sklearn_strata.ScoreDimensionEstimator`
     reads the local intrinsic dimension from.
 
-    ``X`` is centred and divided by one global scale inside ``fit`` (one scale for every
+    ``X`` is centered and divided by one global scale inside ``fit`` (one scale for every
     feature keeps angles, hence the geometry of the strata); every output is in the units
     of the original ``X``. When the trailing principal variances of ``X`` look like
     isotropic noise, well separated from the leading ones (strata spanning a few

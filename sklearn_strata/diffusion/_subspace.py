@@ -26,12 +26,12 @@ def _noise_spread(n_tail, n_samples):
 
 
 def principal_split(Z):
-    """Principal basis of centred data and the number of leading directions to learn.
+    """Principal basis of centered data and the number of leading directions to learn.
 
     Parameters
     ----------
     Z : ndarray of shape (n_samples, n_features)
-        Centred, standardised data.
+        Centered, standardised data.
 
     Returns
     -------
@@ -55,7 +55,7 @@ def principal_split(Z):
     basis = basis * np.where(skew < 0, -1.0, 1.0)
     # Constant coordinates (and duplicated ones) leave exactly empty directions at the end:
     # the isotropy of the tail is judged on its other directions, and the empty ones are
-    # modelled with the tail's variance too (their data sit at its centre).
+    # modelled with the tail's variance too (their data sit at its center).
     n_empty = int(np.sum(variances == 0.0))
     n_filled = n_features - n_empty
     # The tail needs two non-empty directions or more: isotropy cannot be judged from one.

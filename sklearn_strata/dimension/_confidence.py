@@ -4,8 +4,8 @@ A reading is *clean* when the denoiser Jacobian's eigenvalues sit far from the r
 threshold (its margin). The field as a whole is trusted when most training points read
 cleanly at the chosen level and the learned denoiser does better than a linear one there.
 Otherwise every reading is checked against an independent estimate from the distances to
-the neighbours (:class:`~._reference.NeighborDistanceReference`), and the readings that
-it contradicts where the field could not resolve the neighbourhood give way to it.
+the neighbors (:class:`~._reference.NeighborDistanceReference`), and the readings that
+it contradicts where the field could not resolve the neighborhood give way to it.
 """
 
 import warnings
@@ -22,23 +22,23 @@ _FULL_MARGIN = 0.3
 _MIN_LOW_MARGIN = 0.25
 # Below this gain over the linear denoiser the field has learned no geometry.
 _MIN_DENOISING_GAIN = 0.05
-# A reading above the reference that most of the point's neighbours share is systematic.
+# A reading above the reference that most of the point's neighbors share is systematic.
 _SYSTEMATIC_SHARE = 0.8
 # Fit warns when fewer than this fraction of the training points read reliably.
 _MIN_RELIABLE_FRACTION = 0.5
 
 
 def agreement_tolerance(reference):
-    """Largest gap between a reading and the neighbour-distance reference still agreeing.
+    """Largest gap between a reading and the neighbor-distance reference still agreeing.
 
-    The pooled TwoNN estimate over 50 neighbours scatters by about a seventh of its value
+    The pooled TwoNN estimate over 50 neighbors scatters by about a seventh of its value
     and reads low in high dimension, so the tolerance grows with it.
     """
     return 0.5 + 0.2 * np.asarray(reference)
 
 
 def field_is_reliable(margin, gain):
-    """Whether the readings can stand without the neighbour-distance check.
+    """Whether the readings can stand without the neighbor-distance check.
 
     Parameters
     ----------
@@ -61,7 +61,7 @@ def degenerate_level(dimensions, n_features, share=0.9):
 
 
 def over_read(dimensions, reference):
-    """Readings above the neighbour-distance reference by more than the tolerance.
+    """Readings above the neighbor-distance reference by more than the tolerance.
 
     Noise inflates the reference and never deflates it, so such a reading is suspect
     whatever the noise: typically a small or thin stratum read at a level too coarse for
@@ -76,17 +76,17 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
 
     The confidence of a field reading is its cleanness, its margin from the rounding
     threshold over 0.3, capped at 1 (1 for a reading far from flipping), or 0 when it is
-    :func:`over_read`. An over-reading shared by most of the point's neighbours
+    :func:`over_read`. An over-reading shared by most of the point's neighbors
     (``over_share``) is systematic, a whole stratum read too coarsely rather than a
     junction: it is replaced by the rounded reference. When the field as a whole is not
-    reliable (:func:`field_is_reliable`), a reading that the neighbour-distance reference
+    reliable (:func:`field_is_reliable`), a reading that the neighbor-distance reference
     contradicts (they differ by more than :func:`agreement_tolerance`, twice that when
     ambient noise was detected, which inflates the reference) is replaced by
-    the rounded reference, with confidence 0, where the point's neighbours lie beyond the
+    the rounded reference, with confidence 0, where the point's neighbors lie beyond the
     reach of the ambient noise (``beyond_noise``): that is the collapse of a stratum of
     high dimension for the sample size, whose readings fall towards 0. Other readings
     stand, unclean ones with their low confidence: within the noise's reach the distances
-    to the nearest neighbours measure the noise, which the field reads through.
+    to the nearest neighbors measure the noise, which the field reads through.
 
     Parameters
     ----------
@@ -95,16 +95,16 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     margin : ndarray of shape (n,)
         Their margins, in ``[0, 0.5]``.
     reference : ndarray of shape (n,)
-        Neighbour-distance estimates.
+        Neighbor-distance estimates.
     beyond_noise : ndarray of shape (n,)
-        Whether the point's ``SAMPLING_NEIGHBOR``-th neighbour lies beyond the reach of
+        Whether the point's ``SAMPLING_NEIGHBOR``-th neighbor lies beyond the reach of
         the ambient noise (see :func:`~._reference.noise_reach`).
     reliable_field : bool
         Whether the field was judged reliable on the training data.
     noisy : bool, default=True
         Whether ambient noise was detected in the data.
     over_share : ndarray of shape (n,), default=None
-        Fraction of each point's neighbours whose training readings are over-read; None
+        Fraction of each point's neighbors whose training readings are over-read; None
         replaces no over-reading.
 
     Returns
@@ -184,7 +184,7 @@ def warn_if_unreliable(confidence, level_curve):
         )
     warnings.warn(
         f"The score field does not read the local dimension cleanly: only {reliable:.0%} of "
-        f"the training points are reliable.{curve} Where the distances to the neighbours "
+        f"the training points are reliable.{curve} Where the distances to the neighbors "
         "contradicted a reading, the dimension is their estimate (reference_dimension_pw_), "
         "with confidence 0. The field may be under-trained or "
         "the data too sparse for their dimension: try more samples, a larger max_epochs "

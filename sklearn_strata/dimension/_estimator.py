@@ -20,7 +20,7 @@ from ._confidence import (
     warn_if_linear,
     warn_if_unreliable,
 )
-from ._noise_level import candidate_levels, nearest_neighbour_spacing, select_level
+from ._noise_level import candidate_levels, nearest_neighbor_spacing, select_level
 from ._readings import (
     flipd_dimension,
     jacobian_rank_dimension,
@@ -60,7 +60,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         ``benchmarks/bench_dimension.py`` compares them).
     noise_level : "auto" or float, default="auto"
         Smoothing level ``sigma`` in the units of ``X``. ``"auto"`` reads the dimensions
-        on a grid of levels from below the data's neighbour spacing upwards and keeps the
+        on a grid of levels from below the data's neighbor spacing upwards and keeps the
         level where the readings are cleanest: the largest 10th percentile of the margins
         between the readings and their rounding threshold (see ``noise_level_curve_``).
     n_probes : int or "auto", default="auto"
@@ -87,13 +87,13 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         field's reading, with the rounded ``reference_dimension_pw_`` (and confidence 0)
         instead in two cases. (a) The reading exceeds the reference by more than
         ``0.5 + 0.2 * reference`` and so do at least 80% of the point's 50 nearest
-        neighbours: a stratum read at a level too coarse for it (a small circle beside a
+        neighbors: a stratum read at a level too coarse for it (a small circle beside a
         large disk, a tightly wound helix). (b) The field is not reliable
         (``field_reliable_`` is False), the reading differs from the reference by more
         than ``0.5 + 0.2 * reference`` (twice that when ambient noise was detected, which
-        inflates the reference) and the point's 10th neighbour lies beyond the reach of
+        inflates the reference) and the point's 10th neighbor lies beyond the reach of
         the ambient noise (estimated from the trailing principal variances; within it the
-        neighbour distances measure the noise): a stratum of high dimension for the
+        neighbor distances measure the noise): a stratum of high dimension for the
         sample size, whose readings collapse towards 0.
     dimension_confidence_ : ndarray of shape (n_samples,)
         Reliability of each training point's dimension, in ``[0, 1]``: the margin of
@@ -117,7 +117,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         subspace (an under-trained model, or data filling a flat space), and ``fit``
         warns.
     reference_dimension_pw_ : ndarray of shape (n_samples,)
-        Independent estimate of the local dimension from the distances to the neighbours:
+        Independent estimate of the local dimension from the distances to the neighbors:
         the maximum-likelihood TwoNN estimate (Facco et al., 2017) pooled over each
         point's 50 nearest training points.
     dimension_ : float
@@ -229,7 +229,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
     def _select_level(self, X, seed):
         rng = np.random.RandomState(seed)
         rows = rng.permutation(X.shape[0])[:_MAX_LEVEL_SELECTION_POINTS]
-        spacing = nearest_neighbour_spacing(X, seed=seed)
+        spacing = nearest_neighbor_spacing(X, seed=seed)
         model = self.score_model_
         levels = candidate_levels(spacing, model.min_noise_level_, max_level=model.scale_)
         readings = [self._read(X[rows], level) for level in levels]
@@ -288,7 +288,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
     def _resolve(self, readings, margin, reference, sampling_scale, neighbors):
         """Final dimensions and confidences of readings, checked against the reference.
 
-        Where the nearest neighbours lie within the reach of the ambient noise (a dense
+        Where the nearest neighbors lie within the reach of the ambient noise (a dense
         stratum), their distances measure the noise and the reference reads it as extra
         dimensions, so it may not overrule the field there (``beyond_noise``).
         """
@@ -318,7 +318,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
 
         The same measure as ``dimension_confidence_`` for new points: how cleanly the
         score field reads (the margin of the reading from its rounding threshold), 0 where
-        the reading exceeds the neighbour-distance reference or gave way to it.
+        the reading exceeds the neighbor-distance reference or gave way to it.
 
         Parameters
         ----------

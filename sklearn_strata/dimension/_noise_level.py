@@ -1,6 +1,6 @@
 """Automatic choice of the smoothing level at which the local dimension is read.
 
-Below the ambient noise (and the data's nearest-neighbour spacing) the learned field sees
+Below the ambient noise (and the data's nearest-neighbor spacing) the learned field sees
 noise and individual points: normal directions are not resolved. Far above the size of the
 strata, tangent directions blur and strata merge. In between, each point's reading is clean:
 the eigenvalues of the denoiser's Jacobian sit near 0 or 1, far from the threshold. The
@@ -11,8 +11,8 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 
-def nearest_neighbour_spacing(Z, n_neighbors=5, max_points=2000, seed=0):
-    """Median distance to the ``n_neighbors``-th neighbour (on a subsample)."""
+def nearest_neighbor_spacing(Z, n_neighbors=5, max_points=2000, seed=0):
+    """Median distance to the ``n_neighbors``-th neighbor (on a subsample)."""
     rng = np.random.RandomState(seed)
     rows = rng.permutation(Z.shape[0])[:max_points]
     k = min(n_neighbors, Z.shape[0] - 1)
@@ -23,7 +23,7 @@ def nearest_neighbour_spacing(Z, n_neighbors=5, max_points=2000, seed=0):
 
 
 def candidate_levels(spacing, min_level, n_levels=12, max_level=1.0):
-    """Geometric grid of smoothing levels from a third of the neighbour spacing upwards.
+    """Geometric grid of smoothing levels from a third of the neighbor spacing upwards.
 
     The spacing of noisy data is inflated by the ambient noise, so the grid starts below
     it; the network's smallest trained level bounds it from below.

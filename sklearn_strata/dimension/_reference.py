@@ -1,12 +1,12 @@
-"""A data-side reference for the score field's readings: distances to neighbours.
+"""A data-side reference for the score field's readings: distances to neighbors.
 
 The score field is read at one smoothing level; when the network has not learned it finely
 enough there (high intrinsic dimension for the sample size, strongly non-uniform sampling,
 an under-trained model) the readings can be wrong everywhere. The ratio of the distances
-to a point's second and first nearest neighbours gives an independent, scale-free estimate
+to a point's second and first nearest neighbors gives an independent, scale-free estimate
 of the local dimension: for locally uniform data of dimension ``d`` it follows a Pareto law
 of index ``d`` (Facco et al., 2017, "TwoNN"). Its maximum-likelihood estimate over a
-point's ``n_neighbors`` nearest neighbours is the reference each reading is checked
+point's ``n_neighbors`` nearest neighbors is the reference each reading is checked
 against, and the fallback where the field cannot read.
 """
 
@@ -17,14 +17,14 @@ from ..diffusion._subspace import principal_split
 
 
 def _log_ratios(distances):
-    """``log(r2 / r1)`` of every row; 0 where the first neighbour is a duplicate."""
+    """``log(r2 / r1)`` of every row; 0 where the first neighbor is a duplicate."""
     r1, r2 = distances[:, 0], distances[:, 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(r1 > 0, r2 / np.where(r1 > 0, r1, 1.0), 1.0)
     return np.log(ratio)
 
 
-# Order of the neighbour whose distance measures the sampling scale around a point.
+# Order of the neighbor whose distance measures the sampling scale around a point.
 SAMPLING_NEIGHBOR = 10
 
 
@@ -41,9 +41,9 @@ class NeighborDistanceReference:
     reference_ : ndarray of shape (n_samples,)
         The reference of every training point.
     sampling_scale_ : ndarray of shape (n_samples,)
-        Distance of every training point to its ``SAMPLING_NEIGHBOR``-th neighbour.
+        Distance of every training point to its ``SAMPLING_NEIGHBOR``-th neighbor.
     indices_ : ndarray of shape (n_samples, n_neighbors)
-        The pooled neighbours of every training point (itself first).
+        The pooled neighbors of every training point (itself first).
     """
 
     def __init__(self, n_neighbors=50):
@@ -65,7 +65,7 @@ class NeighborDistanceReference:
         """Pooled estimate and sampling scale around each row.
 
         The estimate pools the ``n_neighbors`` training points nearest to each row; a
-        training point is its own nearest neighbour, so it gets its training reference.
+        training point is its own nearest neighbor, so it gets its training reference.
 
         Returns
         -------
@@ -84,29 +84,29 @@ class NeighborDistanceReference:
         return reference, distances[:, min(SAMPLING_NEIGHBOR, m - 1)], indices
 
 
-# Below this ratio the trailing principal coordinates vary smoothly between neighbours: they
+# Below this ratio the trailing principal coordinates vary smoothly between neighbors: they
 # are part of the strata (a curved embedding), not noise. Measured: 0.05-0.15 on curved
 # noiseless manifolds, 0.33-0.81 on strata with isotropic noise.
 _MIN_NOISE_INDEPENDENCE = 0.25
 
 
 def noise_reach(X):
-    """Distance below which the neighbours of a point are dominated by ambient noise.
+    """Distance below which the neighbors of a point are dominated by ambient noise.
 
     Two noisy copies of one point lie about ``tau * sqrt(2 D)`` apart for isotropic noise of
-    standard deviation ``tau`` in ``R^D``; twice that bounds the neighbour distances that
+    standard deviation ``tau`` in ``R^D``; twice that bounds the neighbor distances that
     measure the noise rather than the strata. ``tau`` is estimated from the trailing
     principal variances when they look like isotropic noise (strata spanning fewer
-    directions than ``D``) and, like noise, differ between nearest neighbours as much as
+    directions than ``D``) and, like noise, differ between nearest neighbors as much as
     between independent draws; otherwise the reach is 0.
     """
-    centred = X - X.mean(axis=0)
-    basis, head_dim, tail_variance = principal_split(centred)
+    centered = X - X.mean(axis=0)
+    basis, head_dim, tail_variance = principal_split(centered)
     if head_dim >= X.shape[1] or tail_variance <= 0:
         return 0.0
-    tail = centred @ basis[:, head_dim:]
+    tail = centered @ basis[:, head_dim:]
     _, nearest = NearestNeighbors(n_neighbors=2).fit(X).kneighbors(X)
-    neighbour_gap = np.mean(np.sum((tail - tail[nearest[:, 1]]) ** 2, axis=1))
-    if neighbour_gap < _MIN_NOISE_INDEPENDENCE * 2.0 * tail_variance * tail.shape[1]:
+    neighbor_gap = np.mean(np.sum((tail - tail[nearest[:, 1]]) ** 2, axis=1))
+    if neighbor_gap < _MIN_NOISE_INDEPENDENCE * 2.0 * tail_variance * tail.shape[1]:
         return 0.0
     return float(2.0 * np.sqrt(2.0 * X.shape[1] * tail_variance))

@@ -33,10 +33,10 @@ from ._vae_network import VAEMixtureModule
 _WARMUP_FRACTION = 0.25
 # Floor of the learned decoder noise, in standardised units.
 _MIN_NOISE_LEVEL = 1e-3
-# Fewest neighbours (else 3 per feature) of the local PCA that matches points to latent
+# Fewest neighbors (else 3 per feature) of the local PCA that matches points to latent
 # dimensions at initialisation.
 _N_NEIGHBORS = 20
-# Rows whose neighbourhoods the local PCA reads (the others copy their nearest one's).
+# Rows whose neighborhoods the local PCA reads (the others copy their nearest one's).
 _MAX_LOCAL_PCA_ROWS = 20000
 # Rows among which the point-mass components' seeds are searched (quadratic cost).
 _MAX_SEED_ROWS = 5000
@@ -63,10 +63,10 @@ def _check_int_list(value, name, *, allow_zero, allow_empty=False):
 
 def _local_dimensions(X, n_neighbors, seed):
     """Local PCA dimension of every row: position of the largest gap between the
-    log-variances of the principal directions of its neighbourhood.
+    log-variances of the principal directions of its neighborhood.
 
-    Above ``_MAX_LOCAL_PCA_ROWS`` rows, the neighbourhoods are those of a random subset of
-    that many rows (a neighbour search over every row grows faster than the rows), and
+    Above ``_MAX_LOCAL_PCA_ROWS`` rows, the neighborhoods are those of a random subset of
+    that many rows (a neighbor search over every row grows faster than the rows), and
     every other row takes the dimension of its nearest row in the subset.
     """
     if len(X) > _MAX_LOCAL_PCA_ROWS:
@@ -92,17 +92,17 @@ def _local_dimensions(X, n_neighbors, seed):
         log_s = np.log(np.maximum(s, 1e-12 * s[:, :1] + 1e-300))
         return np.argmax(log_s[:, :-1] - log_s[:, 1:], axis=1) + 1
 
-    # the neighbourhoods, twice, their centred copy and the SVD's workspace
+    # the neighborhoods, twice, their centered copy and the SVD's workspace
     row_bytes = 4 * 8 * (n_neighbors + 1) * X.shape[1]
     return fill_in_batches(np.empty(len(X), dtype=int), largest_gap, row_bytes=row_bytes)
 
 
 def _seed_point_masses(X, resp, point_masses, seed):
-    """Give each point-mass component the tightest neighbourhood of ``n / (4 K)`` points.
+    """Give each point-mass component the tightest neighborhood of ``n / (4 K)`` points.
 
-    Local PCA cannot see a point mass (its neighbourhood is isotropic noise), but it is the
-    densest place of the data. The neighbourhoods of every row would hold ``n^2 / (4 K)``
-    entries, so the centres are searched among at most ``_MAX_SEED_ROWS`` rows; the members
+    Local PCA cannot see a point mass (its neighborhood is isotropic noise), but it is the
+    densest place of the data. The neighborhoods of every row would hold ``n^2 / (4 K)``
+    entries, so the centers are searched among at most ``_MAX_SEED_ROWS`` rows; the members
     are then every row within the radius found there. ``resp`` is modified in place.
     """
     n, k = resp.shape
@@ -116,12 +116,12 @@ def _seed_point_masses(X, resp, point_masses, seed):
     everyone = NearestNeighbors().fit(X) if len(sub) < n else None
     taken = np.zeros(n, dtype=bool)
     for comp in point_masses:
-        centre = np.argmin(np.where(taken[sub], np.inf, dist[:, -1]))
+        center = np.argmin(np.where(taken[sub], np.inf, dist[:, -1]))
         if everyone is None:
-            members = idx[centre]
+            members = idx[center]
         else:
             members = everyone.radius_neighbors(
-                X_sub[centre : centre + 1], radius=dist[centre, -1], return_distance=False
+                X_sub[center : center + 1], radius=dist[center, -1], return_distance=False
             )[0]
         members = members[~taken[members]]
         resp[members] = 0.0
@@ -193,7 +193,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
     :meth:`score` across ``latent_dims`` (e.g. with
     :class:`~sklearn.model_selection.GridSearchCV`) is the sieve model selection.
 
-    ``X`` is centred and scaled by one common factor inside :meth:`fit` (so isotropic noise
+    ``X`` is centered and scaled by one common factor inside :meth:`fit` (so isotropic noise
     stays isotropic); every output is in the units of the original ``X``.
 
     Parameters

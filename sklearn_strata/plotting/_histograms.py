@@ -181,17 +181,17 @@ def plot_dimension_histograms(counter_or_dimensions, labels=None, *, ax=None, ti
 def _grouped_bars(ax, dimensions, labels, panels, bins, integral, n_colours, title):
     """All histograms on one Axes: a group of bars per dimension, one bar per stratum."""
     if not integral:
-        centres = (bins[:-1] + bins[1:]) / 2
+        centers = (bins[:-1] + bins[1:]) / 2
         width = np.diff(bins).min()
     else:
-        centres, width = bins, 1.0
+        centers, width = bins, 1.0
     bar_width = 0.8 * width / len(panels)
     for i, label in enumerate(panels):
         rows = labels == label
         counts = _counts(dimensions[rows], bins, integral)
         offset = (i - (len(panels) - 1) / 2) * bar_width
         name = "junction" if label < 0 else f"stratum {label}"
-        ax.bar(centres + offset, counts, width=bar_width, color=category_colour(label, n_colours),
+        ax.bar(centers + offset, counts, width=bar_width, color=category_colour(label, n_colours),
                label=f"{name} ({int(rows.sum())})")
     if integral:
         ax.set_xticks(bins)

@@ -30,7 +30,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
     """Count the strata of a stratified space, with their dimensions, weights and members.
 
     Every point gets a local intrinsic dimension from a dimension estimator (by default a
-    :class:`~sklearn_strata.dimension.ScoreDimensionEstimator`). A k-nearest-neighbour graph
+    :class:`~sklearn_strata.dimension.ScoreDimensionEstimator`). A k-nearest-neighbor graph
     keeps only edges between points of equal (rounded) dimension and, with
     ``tangent_split=True``, only edges along which the tangent spaces turn by at most
     ``max_tangent_angle`` (that separates two strata of the same dimension that cross). Its
@@ -53,7 +53,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         refitted: its ``transform(X)`` gives the local dimensions, whatever data it was
         fitted on.
     n_neighbors : int, default=10
-        Number of neighbours of every point in the graph (and in the local-PCA tangents).
+        Number of neighbors of every point in the graph (and in the local-PCA tangents).
     min_stratum_size : float or int, default=0.02
         Smallest stratum: a fraction of ``n_samples`` if a float in ``(0, 1)``, else a
         number of points. Smaller components are labelled ``-1``.
@@ -64,11 +64,11 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         Angle threshold in degrees, for the tangent split and for the junction merge.
     tangent_source : {"auto", "estimator", "local_pca"}, default="auto"
         Where tangent spaces come from: the dimension estimator's ``tangent_spaces``,
-        local PCA of the ``n_neighbors`` nearest neighbours, or ``"auto"`` (the estimator's
+        local PCA of the ``n_neighbors`` nearest neighbors, or ``"auto"`` (the estimator's
         when it has ``tangent_spaces``, else local PCA).
     merge_radius : float, default=2.0
         Largest gap bridged by the junction merge, in units of the median distance to the
-        ``n_neighbors``-th neighbour; ``0`` disables the merge.
+        ``n_neighbors``-th neighbor; ``0`` disables the merge.
     random_state : int, RandomState instance or None, default=None
         Seeds the default dimension estimator (and its score model), or an unfitted
         ``dimension_estimator`` whose own ``random_state`` is ``None``. Pass an int for
@@ -203,7 +203,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
                 f"{X.shape[0]} samples."
             )
         tangents = self._tangents(X) if self.tangent_split else None
-        # One neighbour search serves the graph, the junction merge and the predict radius.
+        # One neighbor search serves the graph, the junction merge and the predict radius.
         distances, neighbors = _kneighbors(X, self.n_neighbors)
         labels, strata_dims, weights = find_strata(
             X,
@@ -245,7 +245,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         """Stratum of new points from their nearest labelled training points.
 
         The ``n_neighbors`` nearest labelled training points within twice the typical
-        ``n_neighbors``-th neighbour distance vote; points with no such neighbour get ``-1``.
+        ``n_neighbors``-th neighbor distance vote; points with no such neighbor get ``-1``.
 
         Parameters
         ----------

@@ -8,7 +8,7 @@ procedure on any pointwise estimate.
 
 The procedure:
 
-1. a k-nearest-neighbour graph that keeps only edges between points of equal (rounded)
+1. a k-nearest-neighbor graph that keeps only edges between points of equal (rounded)
    local dimension; exact duplicates of equal dimension are always joined, so a
    zero-dimensional stratum (many samples at one location) stays one piece;
 2. optionally, edges whose endpoints' tangent spaces turn sharply (largest principal angle
@@ -29,10 +29,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
-# New points assigned at once by ``assign_strata``: its neighbour distances, indices and
+# New points assigned at once by ``assign_strata``: its neighbor distances, indices and
 # votes take O(rows * n_neighbors) memory, so rows are processed in batches of this size.
 _PREDICT_BATCH = 65536
-# Noisy strata fill every ambient direction at the scale of the nearest neighbours, where a
+# Noisy strata fill every ambient direction at the scale of the nearest neighbors, where a
 # k-d tree prunes little: a ball tree answered the same queries 2.5x faster (R^10, 10^5 rows).
 _TREE = "ball_tree"
 
@@ -102,22 +102,22 @@ def _kneighbors(X, n_neighbors):
 
 
 def neighbor_scale(X, n_neighbors, distances=None):
-    """Typical k-nearest-neighbour distance of a point cloud.
+    """Typical k-nearest-neighbor distance of a point cloud.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
         Points.
     n_neighbors : int
-        The ``k`` of the k-th nearest neighbour.
+        The ``k`` of the k-th nearest neighbor.
     distances : ndarray of shape (n_samples, k), default=None
-        Precomputed sorted neighbour distances (as returned by ``kneighbors``).
+        Precomputed sorted neighbor distances (as returned by ``kneighbors``).
 
     Returns
     -------
     scale : float
         Median over points of the distance to the k-th nearest other point, ignoring points
-        whose k-th neighbour is a duplicate (distance ``0``); ``0.0`` when all are.
+        whose k-th neighbor is a duplicate (distance ``0``); ``0.0`` when all are.
     """
     if distances is None:
         distances, _ = _kneighbors(X, n_neighbors)
@@ -129,14 +129,14 @@ def neighbor_scale(X, n_neighbors, distances=None):
 
 
 def local_pca_tangents(X, n_neighbors=20):
-    """Tangent bases from local PCA (SVD of centred k-nearest-neighbour neighbourhoods).
+    """Tangent bases from local PCA (SVD of centered k-nearest-neighbor neighborhoods).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
         Points.
     n_neighbors : int, default=20
-        Neighbourhood size (the point itself included).
+        Neighborhood size (the point itself included).
 
     Returns
     -------
@@ -185,7 +185,7 @@ def max_principal_angles(U, V):
 def equal_dimension_graph(
     X, dims, n_neighbors=10, *, tangents=None, max_angle=None, neighbors=None
 ):
-    """Symmetric k-nearest-neighbour graph restricted to points of equal local dimension.
+    """Symmetric k-nearest-neighbor graph restricted to points of equal local dimension.
 
     Parameters
     ----------
@@ -194,7 +194,7 @@ def equal_dimension_graph(
     dims : array-like of shape (n_samples,)
         Integer local dimensions (see :func:`round_dimensions`).
     n_neighbors : int, default=10
-        Number of neighbours of every point.
+        Number of neighbors of every point.
     tangents : ndarray of shape (n_samples, n_features, m), default=None
         Orthonormal tangent bases, most tangent column first, ``m >= max(dims)``. With
         ``max_angle``, edges whose endpoints' ``d``-dimensional tangent spaces have a
@@ -202,7 +202,7 @@ def equal_dimension_graph(
     max_angle : float, default=None
         Threshold in degrees; ``None`` keeps every equal-dimension edge.
     neighbors : ndarray of shape (n_samples, k), default=None
-        Precomputed neighbour indices (each row excluding the point itself).
+        Precomputed neighbor indices (each row excluding the point itself).
 
     Returns
     -------
@@ -317,7 +317,7 @@ def merge_aligned_components(
     max_angle : float, default=30.0
         Angle threshold in degrees.
     n_neighbors : int, default=10
-        Neighbourhood size of the component-local PCA.
+        Neighborhood size of the component-local PCA.
     min_size : int, default=1
         Components with fewer points take no part.
     n_pairs : int, default=5
@@ -443,7 +443,7 @@ def find_strata(
     dims : array-like of shape (n_samples,)
         Local intrinsic dimensions; rounded and clipped to ``[0, n_features]``.
     n_neighbors : int, default=10
-        Number of neighbours in the graph.
+        Number of neighbors in the graph.
     min_stratum_size : float or int, default=0.02
         Smallest stratum, as a fraction of ``n_samples`` (float below 1) or a count.
     tangents : ndarray of shape (n_samples, n_features, m), default=None
@@ -453,7 +453,7 @@ def find_strata(
         the junction merge; ``None`` splits nothing and merges with a threshold of 30.
     merge_radius : float or None, default=2.0
         Gap bridged by the junction merge, in units of the median distance to the
-        ``n_neighbors``-th neighbour; ``None`` or ``0`` disables the merge.
+        ``n_neighbors``-th neighbor; ``None`` or ``0`` disables the merge.
     kneighbors : tuple of ndarray, default=None
         ``(distances, indices)`` of the ``n_neighbors`` nearest other points of every
         point, as :func:`_kneighbors` returns them; computed when None.
@@ -507,7 +507,7 @@ def find_strata(
 
 
 def labelled_index(X_fit, labels, n_neighbors=10):
-    """Neighbour index over the labelled training points, built once for every predict.
+    """Neighbor index over the labelled training points, built once for every predict.
 
     Parameters
     ----------
@@ -516,7 +516,7 @@ def labelled_index(X_fit, labels, n_neighbors=10):
     labels : ndarray of shape (n_fit,)
         Their strata (``-1`` for junction points, which are left out).
     n_neighbors : int, default=10
-        Number of labelled neighbours each new point consults.
+        Number of labelled neighbors each new point consults.
 
     Returns
     -------
@@ -546,7 +546,7 @@ def assign_strata(index, labelled_labels, X, *, radius):
     X : ndarray of shape (n_samples, n_features)
         New points.
     radius : float
-        Only labelled neighbours within this distance vote.
+        Only labelled neighbors within this distance vote.
 
     Returns
     -------
@@ -559,7 +559,7 @@ def assign_strata(index, labelled_labels, X, *, radius):
         return pred
     k = index.n_neighbors
     n_strata = labelled_labels.max() + 1
-    # Batched: the neighbour arrays of all rows at once would take ~5 * 8 * k bytes per row
+    # Batched: the neighbor arrays of all rows at once would take ~5 * 8 * k bytes per row
     # beyond the output (issue #7); every row's vote depends on that row only.
     for start in range(0, X.shape[0], _PREDICT_BATCH):
         batch = slice(start, min(start + _PREDICT_BATCH, X.shape[0]))

@@ -93,7 +93,7 @@ class BaseTorchEstimator(DensityMixin, BaseEstimator):
         return validate_data(self, X, dtype=self._input_dtype, reset=False)
 
     def _standardise(self, X):
-        """``X`` centred and divided by the training scale, as float64."""
+        """``X`` centered and divided by the training scale, as float64."""
         return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
 
     def score(self, X, y=None):
