@@ -317,7 +317,7 @@ def format_report(counter, X, path, elapsed=None, confidence=None):
         f"  diffusion model on {score_model.device_}; noise level "
         f"{dimension_estimator.noise_level_:.4g}"
         + (" (chosen automatically)" if dimension_estimator.noise_level == "auto" else ""),
-        f"  local dimensions: {_dimension_counts(counter.local_dimensions_)}",
+        f"  local dimensions: {_dimension_counts(counter.dimension_pw_)}",
     ]
     if confidence is not None:
         lines.append(f"  confidence: {reliability_verdict(confidence)}")
@@ -341,7 +341,7 @@ def write_points(path, counter, confidence):
     with open(path, "w", encoding="utf-8") as file:
         file.write("index,stratum,dimension,confidence\n")
         for i, label, dim, conf in zip(
-            range(n), counter.labels_, counter.local_dimensions_, confidence, strict=True
+            range(n), counter.labels_, counter.dimension_pw_, confidence, strict=True
         ):
             file.write(f"{i},{int(label)},{int(dim)},{conf:.3f}\n")
 
@@ -378,7 +378,7 @@ def save_plots(out, X, counter):
     figures = {}
 
     figure = Figure(figsize=(6, 5))
-    plot_points(X, counter.local_dimensions_, kind="dimension",
+    plot_points(X, counter.dimension_pw_, kind="dimension",
                 ax=figure.add_subplot(projection=projection))
     figures["points_by_dimension.png"] = figure
 

@@ -146,7 +146,7 @@ def test_analyze_circles(circles, tmp_path, capsys):
     model = joblib.load(out / "model.joblib")
     assert isinstance(model, StratumCounter)
     np.testing.assert_array_equal(model.labels_, points[:, 1])
-    np.testing.assert_array_equal(model.local_dimensions_, points[:, 2])
+    np.testing.assert_array_equal(model.dimension_pw_, points[:, 2])
     assert model.predict(X[:5]).shape == (5,)
     assert model.dimension_estimator_.score_model_.max_epochs == 2
 

@@ -108,7 +108,7 @@ def test_fitted_dimension_estimator_is_applied_to_the_new_data(wrap):
     estimator = wrap(_Halves().fit(X_fit))
     counter = StratumCounter(estimator, tangent_split=False, min_stratum_size=1).fit(X_other)
     expected = np.where(X_other[:, 0] > 0, 2.0, 0.0)
-    np.testing.assert_array_equal(counter.local_dimensions_, expected)
+    np.testing.assert_array_equal(counter.dimension_pw_, expected)
 
 
 class _PublicOnly:

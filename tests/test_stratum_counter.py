@@ -293,11 +293,22 @@ def test_counter_with_known_dimensions(case):
     assert sorted(counter.strata_dims_.tolist(), reverse=True) == expected
     assert _ari(y, labels) >= 0.9
     np.testing.assert_array_equal(labels, counter.labels_)
-    np.testing.assert_array_equal(counter.local_dimensions_, dims)
+    np.testing.assert_array_equal(counter.dimension_pw_, dims)
     assert counter.n_features_in_ == 3
     # strata ordered by decreasing size
     sizes = np.bincount(labels[labels >= 0])
     assert np.all(np.diff(sizes) <= 0)
+
+
+def test_local_dimensions_is_a_deprecated_alias_of_dimension_pw():
+    X, _, dims, _ = _lollipop(np.random.default_rng(0))
+    counter = StratumCounter(dimension_estimator=_Known(dims=dims)).fit(X)
+    with pytest.warns(FutureWarning, match="local_dimensions_.*dimension_pw_"):
+        old = counter.local_dimensions_
+    assert old is counter.dimension_pw_
+    assert not hasattr(StratumCounter(), "dimension_pw_")
+    with pytest.warns(FutureWarning):
+        assert not hasattr(StratumCounter(), "local_dimensions_")
 
 
 def test_counter_with_local_pca_dimensions_on_lollipop():
@@ -316,10 +327,10 @@ def test_fitted_estimator_is_reused_unfitted_is_cloned():
     fitted = _Known(dims=dims).fit(X)
     counter = StratumCounter(dimension_estimator=fitted).fit(X)
     assert counter.dimension_estimator_ is fitted
-    np.testing.assert_array_equal(counter.local_dimensions_, dims)
+    np.testing.assert_array_equal(counter.dimension_pw_, dims)
     # fitted on other data: transform(X) is used
     counter = StratumCounter(dimension_estimator=fitted).fit(X[::2])
-    np.testing.assert_array_equal(counter.local_dimensions_, dims[::2])
+    np.testing.assert_array_equal(counter.dimension_pw_, dims[::2])
 
 
 def test_tangent_source():

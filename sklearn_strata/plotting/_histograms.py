@@ -18,13 +18,13 @@ def _dimensions_and_labels(counter_or_dimensions, labels):
         if labels is not None:
             raise ValueError("labels must be None when a fitted StratumCounter is given.")
         check_is_fitted(source)
-        if not (hasattr(source, "local_dimensions_") and hasattr(source, "labels_")):
+        if not (hasattr(source, "dimension_pw_") and hasattr(source, "labels_")):
             raise TypeError(
                 "plot_dimension_histograms needs a fitted StratumCounter (with labels_ and "
-                f"local_dimensions_) or arrays of dimensions and labels; got "
+                f"dimension_pw_) or arrays of dimensions and labels; got "
                 f"{type(source).__name__}."
             )
-        dimensions = np.asarray(source.local_dimensions_, dtype=float)
+        dimensions = np.asarray(source.dimension_pw_, dtype=float)
         labels = np.asarray(source.labels_)
         strata_dims = getattr(source, "strata_dims_", None)
         weights = getattr(source, "weights_", None)
@@ -88,7 +88,7 @@ def plot_dimension_histograms(counter_or_dimensions, labels=None, *, ax=None, ti
     Parameters
     ----------
     counter_or_dimensions : StratumCounter or array-like of shape (n_samples,)
-        A fitted :class:`~sklearn_strata.StratumCounter` (its ``local_dimensions_`` and
+        A fitted :class:`~sklearn_strata.StratumCounter` (its ``dimension_pw_`` and
         ``labels_`` are used), or the local dimension of every point.
     labels : array-like of shape (n_samples,), default=None
         Stratum of every point (``-1`` for junction points); required when local

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
+from sklearn.utils import deprecated
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -85,8 +86,17 @@ class StratumCounter(ClusterMixin, BaseEstimator):
     labels_ : ndarray of shape (n_samples,)
         Stratum of every training point, ordered by decreasing size; ``-1`` for junction
         points.
+    dimension_pw_ : ndarray of shape (n_samples,)
+        Local dimension of every training point (rounded), as used for the graph; the
+        name of :attr:`ScoreDimensionEstimator.dimension_pw_
+        <sklearn_strata.dimension.ScoreDimensionEstimator.dimension_pw_>` and of
+        scikit-dimension.
     local_dimensions_ : ndarray of shape (n_samples,)
-        The rounded local dimensions that were used.
+        Deprecated alias of ``dimension_pw_``.
+
+        .. deprecated:: 0.1
+           ``local_dimensions_`` will be removed in a future version; use
+           ``dimension_pw_``.
     dimension_estimator_ : estimator object
         The fitted dimension estimator.
     n_features_in_ : int
@@ -215,7 +225,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
             merge_radius=self.merge_radius,
             kneighbors=(distances, neighbors),
         )
-        self.local_dimensions_ = dims
+        self.dimension_pw_ = dims
         self.labels_ = labels
         self.strata_dims_ = strata_dims
         self.weights_ = weights
@@ -223,6 +233,15 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         self._index, self._indexed_labels = labelled_index(X, labels, self.n_neighbors)
         self._radius = 2.0 * neighbor_scale(X, self.n_neighbors, distances)
         return self
+
+    # TODO: remove the deprecated alias in a future version.
+    @deprecated(
+        "Attribute `local_dimensions_` was renamed `dimension_pw_` and will be removed in "
+        "a future version; use `dimension_pw_`."
+    )
+    @property
+    def local_dimensions_(self):
+        return self.dimension_pw_
 
     def fit_predict(self, X, y=None):
         """Find the strata of ``X`` and return the training labels.
