@@ -73,20 +73,36 @@ def test_fit_attributes(lollipop):
 def test_reproducible_across_fits_clone_and_pickle(lollipop):
     X, _ = lollipop
     est = _small(max_epochs=10).fit(X)
-    scores, (samples, labels) = est.score_samples(X), est.sample(30)
-    # Inference is deterministic on a fitted model.
+    scores, (samples, labels) = est.score_samples(X), est.sample(30, random_state=0)
+    # Inference is deterministic on a fitted model; sample with a fixed int too.
     np.testing.assert_array_equal(est.score_samples(X), scores)
-    np.testing.assert_array_equal(est.sample(30)[0], samples)
+    np.testing.assert_array_equal(est.sample(30, random_state=0)[0], samples)
     for other in [
         _small(max_epochs=10).fit(X),
         clone(est).fit(X),
         pickle.loads(pickle.dumps(est)),
     ]:
         np.testing.assert_array_equal(other.score_samples(X), scores)
-        other_samples, other_labels = other.sample(30)
+        other_samples, other_labels = other.sample(30, random_state=0)
         np.testing.assert_array_equal(other_samples, samples)
         np.testing.assert_array_equal(other_labels, labels)
-    assert not np.array_equal(_small(max_epochs=10, random_state=1).fit(X).sample(30)[0], samples)
+    other = _small(max_epochs=10, random_state=1).fit(X)
+    assert not np.array_equal(other.sample(30, random_state=0)[0], samples)
+
+
+def test_sample_draws_afresh_without_random_state(lollipop):
+    # As KernelDensity.sample: None draws from numpy's global random state, so repeated
+    # calls differ; an int or a RandomState in the same state reproduces the draw.
+    X, _ = lollipop
+    est = _small(max_epochs=5).fit(X)
+    assert not np.allclose(est.sample(20)[0], est.sample(20)[0])
+    np.testing.assert_array_equal(est.sample(20, random_state=3)[0],
+                                  est.sample(20, random_state=3)[0])
+    np.testing.assert_array_equal(
+        est.sample(20, random_state=np.random.RandomState(4))[0],
+        est.sample(20, random_state=np.random.RandomState(4))[0],
+    )
+    assert not np.allclose(est.sample(20, random_state=1)[0], est.sample(20, random_state=2)[0])
 
 
 def test_score_samples_in_original_units(lollipop):
@@ -101,7 +117,10 @@ def test_score_samples_in_original_units(lollipop):
         atol=1e-3,
     )
     np.testing.assert_allclose(est_scaled.noise_level_, c * est.noise_level_, rtol=1e-4)
-    np.testing.assert_allclose(est_scaled.sample(20)[0], c * est.sample(20)[0], rtol=1e-4)
+    np.testing.assert_allclose(
+        est_scaled.sample(20, random_state=0)[0], c * est.sample(20, random_state=0)[0],
+        rtol=1e-4,
+    )
 
 
 def test_fixed_noise_level_is_in_original_units(lollipop):
@@ -123,7 +142,7 @@ def test_zero_latent_dimension():
     fitted_center = comp.center.detach().double().numpy() * est.scale_ + est.mean_
     np.testing.assert_allclose(fitted_center, center, atol=0.01)
     np.testing.assert_allclose(est.noise_level_[0], 0.01, rtol=0.2)
-    samples, labels = est.sample(50, component=0)
+    samples, labels = est.sample(50, component=0, random_state=0)
     np.testing.assert_array_equal(labels, 0)
     assert np.abs(samples - center).max() < 0.1
 
@@ -187,7 +206,7 @@ def test_samples_lie_near_the_data():
     X, _ = _lollipop(1000, random_state=1)
     X_train, X_test = X[:700], X[700:]
     est = _small(max_epochs=150).fit(X_train)
-    samples, _ = est.sample(300)
+    samples, _ = est.sample(300, random_state=0)
     nn = NearestNeighbors(n_neighbors=1).fit(X_train)
     d_samples = np.median(nn.kneighbors(samples)[0])
     d_test = np.median(nn.kneighbors(X_test)[0])

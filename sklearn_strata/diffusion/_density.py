@@ -322,8 +322,10 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         n_samples : int, default=1
             Number of samples.
         random_state : int, RandomState instance or None, default=None
-            Seed of the sampler; ``None`` uses a seed fixed at ``fit``, so repeated calls
-            give the same samples.
+            Randomness of the draw, as in
+            :meth:`sklearn.neighbors.KernelDensity.sample`: an int gives reproducible
+            samples; ``None`` draws from numpy's global random state, so repeated calls
+            give new samples.
 
         Returns
         -------
@@ -332,7 +334,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         """
         check_is_fitted(self)
         n_samples = self._check_n_samples(n_samples)
-        seed = self._sample_seed if random_state is None else draw_seed(random_state)
+        # The torch generator's seed comes from check_random_state(random_state).
+        seed = draw_seed(random_state)
         generator = make_generator(seed, self.device_)
         module = self._module
         head_dim = module.head_dim

@@ -222,9 +222,10 @@ class StratifiedVAEMixture(BaseTorchEstimator):
     device : {"auto", "cpu", "cuda"}, default="cpu"
         Device for training and inference.
     random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation, the batches, the training noise, the importance
-        samples and :meth:`sample`. With a fixed seed, fits and all outputs are
-        reproducible; inference methods are deterministic for a fitted model.
+        Seeds the weight initialisation, the batches, the training noise and the
+        importance samples. With a fixed seed, fits are reproducible; inference methods
+        are deterministic for a fitted model. :meth:`sample` takes its own
+        ``random_state``.
     verbose : bool, default=False
         Show a progress bar during training.
     stratum_counter : estimator or None, default=None
@@ -357,7 +358,9 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         X = np.asarray(self._check_fit_input(X), dtype=np.float64)
         hidden_dims = _check_int_list(self.hidden_dims, "hidden_dims", allow_zero=False)
         seed = draw_seed(self.random_state)
-        counter_seed, self._importance_seed, self._sample_seed = spawn_seeds(seed, 3)
+        # The third stream seeded sample() before it took its randomness from its own
+        # random_state; it is still split off so that the other two stay as they were.
+        counter_seed, self._importance_seed, _ = spawn_seeds(seed, 3)
         n_samples, n_features = X.shape
 
         self.mean_ = X.mean(axis=0)
@@ -533,8 +536,10 @@ class StratifiedVAEMixture(BaseTorchEstimator):
             Draw only from this component (stratum); ``None`` draws components with
             probabilities ``weights_``.
         random_state : int, RandomState instance or None, default=None
-            Seed of the draw; ``None`` uses a seed fixed at fit time, so repeated calls
-            return the same samples.
+            Randomness of the draw, as in
+            :meth:`sklearn.neighbors.KernelDensity.sample`: an int gives reproducible
+            samples; ``None`` draws from numpy's global random state, so repeated calls
+            give new samples.
 
         Returns
         -------
@@ -545,7 +550,8 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         """
         check_is_fitted(self)
         n_samples = self._check_n_samples(n_samples)
-        seed = self._sample_seed if random_state is None else draw_seed(random_state)
+        # The torch generator's seed comes from check_random_state(random_state).
+        seed = draw_seed(random_state)
         if component is None:
             counts = np.random.RandomState(seed).multinomial(
                 n_samples, self.weights_ / self.weights_.sum()
