@@ -208,7 +208,9 @@ def test_vae_sample_rejects_bad_component(component):
         _fitted("vae").sample(2, component=component)
 
 
-@pytest.mark.parametrize("noise_level", [0, -1.0, np.nan, np.inf, "0.1", None, True, [0.1]])
+@pytest.mark.parametrize(
+    "noise_level", [0, -1.0, np.nan, np.inf, -np.inf, "0.1", None, True, [0.1]]
+)
 def test_score_field_rejects_bad_noise_level(noise_level):
     with pytest.raises(ValueError, match="noise_level") as excinfo:
         _fitted("diffusion").score_field(X_TRAIN, noise_level)
@@ -335,7 +337,8 @@ INVALID_PARAMS = {
         ("max_epochs", "never"), ("max_epochs", 2.0), ("batch_size", 0), ("batch_size", False),
         ("lr", 0), ("lr", -1e-3), ("lr", np.nan), ("lr", np.inf), ("lr", "fast"),
         ("n_sampling_steps", 0), ("n_ode_steps", 0), ("n_ode_steps", None),
-        ("max_exact_divergence", -1), ("device", "gpu"), ("device", None),
+        ("max_exact_divergence", -1), ("device", "gpu"), ("device", "cuda:0"),
+        ("device", "CPU"), ("device", ""), ("device", None),
         ("random_state", "seed"), ("random_state", -1), ("verbose", "loud"),
         ("accelerator", "gpu"), ("accelerator", object()),
     ],

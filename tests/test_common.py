@@ -9,21 +9,24 @@ from sklearn_strata import (
     StratumCounter,
 )
 
-# Small, fast configurations: the checks test the API contract, not accuracy.
-FAST_DIFFUSION = dict(hidden_width=16, n_blocks=1, max_epochs=2, n_sampling_steps=4, n_ode_steps=2)
+from ._fast import FAST_DIFFUSION, FAST_VAE, NOISE_LEVEL
+
+# The fast configurations (the checks test the API contract, not accuracy), left unseeded:
+# the checks set random_state themselves where they need it.
+UNSEEDED = {"random_state": None}
 
 
 def _fast_dimension_estimator():
-    return ScoreDimensionEstimator(ScoreDiffusionDensity(**FAST_DIFFUSION), noise_level=0.3)
+    return ScoreDimensionEstimator(
+        ScoreDiffusionDensity(**{**FAST_DIFFUSION, **UNSEEDED}), noise_level=NOISE_LEVEL
+    )
 
 
 ESTIMATORS = [
-    ScoreDiffusionDensity(**FAST_DIFFUSION),
+    ScoreDiffusionDensity(**{**FAST_DIFFUSION, **UNSEEDED}),
     _fast_dimension_estimator(),
     StratumCounter(_fast_dimension_estimator()),
-    StratifiedVAEMixture(
-        latent_dims=[1], hidden_dims=(8,), max_epochs=3, batch_size=32, n_importance_samples=4
-    ),
+    StratifiedVAEMixture(**{**FAST_VAE, **UNSEEDED}),
 ]
 
 # Checks expected to fail, with the reason; keyed by estimator class name.

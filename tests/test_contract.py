@@ -22,7 +22,7 @@ from sklearn_strata import (
 from sklearn_strata.dimension import _estimator as dimension_module
 from sklearn_strata.utils import spawn_seeds
 
-from ._fast import FAST_DIFFUSION, NOISE_LEVEL, training_data
+from ._fast import FAST_DIFFUSION, FAST_VAE, NOISE_LEVEL, training_data
 
 UNSEEDED_DIFFUSION = {k: v for k, v in FAST_DIFFUSION.items() if k != "random_state"}
 
@@ -78,8 +78,7 @@ def test_vae_mixture_auto_components_are_reproducible_through_a_real_counter():
         ),
         min_stratum_size=5,
     )
-    params = dict(latent_dims="auto", stratum_counter=counter, hidden_dims=(8,), max_epochs=2,
-                  batch_size=32, n_importance_samples=4, random_state=0)
+    params = dict(FAST_VAE, latent_dims="auto", stratum_counter=counter, max_epochs=2)
     first = StratifiedVAEMixture(**params).fit(X)
     again = StratifiedVAEMixture(**params).fit(X)
     np.testing.assert_array_equal(first.score_samples(X), again.score_samples(X))

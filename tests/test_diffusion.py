@@ -1,37 +1,44 @@
 """Tests of ScoreDiffusionDensity beyond scikit-learn's estimator checks.
 
-Reproducibility (refit, clone, pickle, joblib), the ``sample`` and ``score_field`` API,
+Reproducibility (refit, clone), the ``sample`` and ``score_field`` API,
 the change of variables of the standardisation, batching, the Hutchinson divergence and
-one accuracy test against a Gaussian mixture on ground-truth stratified data.
+one accuracy test against a Gaussian mixture on ground-truth stratified data. Bad input,
+unfitted use and persistence are tested for every estimator in ``test_bad_input.py`` and
+``test_persistence.py``.
 """
 
 import copy
-import pickle
 
-import joblib
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_strata import ScoreDiffusionDensity
 from sklearn_strata.datasets import make_lollipop
 from sklearn_strata.utils import _torch
 
-# Small, fast configuration for everything but the accuracy test.
-FAST = dict(hidden_width=32, n_blocks=1, max_epochs=3, n_ode_steps=4, n_sampling_steps=10)
+from ._fast import FAST_DIFFUSION
+
+# The fast configuration, a little larger, for everything but the accuracy test: the
+# measured gaps of the Hutchinson test are this model's.
+FAST = {
+    **FAST_DIFFUSION,
+    "hidden_width": 32,
+    "max_epochs": 3,
+    "n_ode_steps": 4,
+    "n_sampling_steps": 10,
+}
 N_FEATURES = 10
 NOISE_LEVEL = 0.1
 
 
 def _fast(**params):
-    return ScoreDiffusionDensity(**{**FAST, "random_state": 0, **params})
+    return ScoreDiffusionDensity(**{**FAST, **params})
 
 
 def _lollipop(n_samples, random_state=0):
@@ -84,20 +91,6 @@ def test_clone_and_refit_is_identical(fitted, X, fitted_outputs):
     _assert_same_outputs(_outputs(refitted.fit(X), X), fitted_outputs)
 
 
-def test_pickle_round_trip(fitted, X, fitted_outputs):
-    restored = pickle.loads(pickle.dumps(fitted))
-    _assert_same_outputs(_outputs(restored, X), fitted_outputs)
-    # The original is unaffected by having been pickled.
-    _assert_same_outputs(_outputs(fitted, X), fitted_outputs)
-
-
-def test_joblib_round_trip(fitted, X, fitted_outputs, tmp_path):
-    path = tmp_path / "model.joblib"
-    joblib.dump(fitted, path)
-    restored = joblib.load(path)
-    _assert_same_outputs(_outputs(restored, X), fitted_outputs)
-
-
 def test_different_random_state_gives_different_model(X, fitted, fitted_outputs):
     other = _fast(random_state=1).fit(X)
     assert not np.allclose(other.sample(50, random_state=0), fitted_outputs["sample"])
@@ -137,12 +130,6 @@ def test_sample_accepts_numpy_integer(fitted):
     )
 
 
-@pytest.mark.parametrize("n_samples", [0, -1, 2.5, "3"])
-def test_sample_invalid_n_samples(fitted, n_samples):
-    with pytest.raises(ValueError, match="n_samples"):
-        fitted.sample(n_samples)
-
-
 # --- 3. device -------------------------------------------------------------------------------
 
 
@@ -150,13 +137,6 @@ def test_sample_invalid_n_samples(fitted, n_samples):
 def test_cuda_unavailable_raises(X):
     with pytest.raises(ValueError, match="CUDA"):
         _fast(device="cuda").fit(X)
-
-
-@pytest.mark.parametrize("device", ["gpu", "cuda:0", "CPU", ""])
-def test_invalid_device_string(X, device):
-    with pytest.raises(InvalidParameterError, match="device"):
-        _fast(device=device).fit(X)
-    assert issubclass(InvalidParameterError, ValueError)
 
 
 # --- 4. Change of variables ------------------------------------------------------------------
@@ -237,69 +217,7 @@ def test_score_field_units(fitted, fitted_scaled, X):
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())
 
 
-@pytest.mark.parametrize("noise_level", [0, 0.0, -1, np.nan, np.inf, -np.inf, "a", None])
-def test_score_field_invalid_noise_level(fitted, X, noise_level):
-    with pytest.raises(ValueError, match="noise_level"):
-        fitted.score_field(X[:3], noise_level)
-
-
-# --- 6. Input validation ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_inputs_are_not_modified(dtype):
-    X = _lollipop(100).astype(dtype)
-    X_fortran = np.asfortranarray(X.copy())
-    original = X.copy()
-    model = _fast().fit(X)
-    np.testing.assert_array_equal(X, original)
-    model.score_samples(X)
-    model.score_field(X, NOISE_LEVEL)
-    model.score_field(X_fortran, NOISE_LEVEL)
-    model.score(X_fortran)
-    model.sample(10, random_state=0)
-    np.testing.assert_array_equal(X, original)
-    np.testing.assert_array_equal(X_fortran, original)
-    assert X.dtype == dtype
-
-
-def test_unfitted_model_raises(X):
-    model = _fast()
-    with pytest.raises(NotFittedError):
-        model.score_samples(X)
-    with pytest.raises(NotFittedError):
-        model.sample(3)
-    with pytest.raises(NotFittedError):
-        model.score_field(X, NOISE_LEVEL)
-
-
-def test_wrong_number_of_features(fitted, X):
-    with pytest.raises(ValueError, match="features"):
-        fitted.score_samples(X[:, :3])
-    with pytest.raises(ValueError, match="features"):
-        fitted.score_field(X[:, :3], NOISE_LEVEL)
-    with pytest.raises(ValueError, match="features"):
-        fitted.score_samples(np.c_[X, X[:, :1]])
-
-
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_non_finite_inputs_raise(fitted, X, bad):
-    X_bad = X.copy()
-    X_bad[5, 2] = bad
-    with pytest.raises(ValueError):
-        _fast().fit(X_bad)
-    with pytest.raises(ValueError):
-        fitted.score_samples(X_bad)
-    with pytest.raises(ValueError):
-        fitted.score_field(X_bad, NOISE_LEVEL)
-
-
-def test_constant_data_raises():
-    with pytest.raises(ValueError, match="zero variance"):
-        _fast().fit(np.ones((20, 3)))
-
-
-# --- 7. Batching -----------------------------------------------------------------------------
+# --- 6. Batching -----------------------------------------------------------------------------
 
 
 def _small_batches(monkeypatch, n_rows=97):
@@ -332,7 +250,7 @@ def test_score_field_does_not_depend_on_batching(fitted, monkeypatch):
     np.testing.assert_allclose(np.concatenate(pieces), whole, rtol=1e-4, atol=1e-4)
 
 
-# --- 8. Hutchinson divergence ----------------------------------------------------------------
+# --- 7. Hutchinson divergence ----------------------------------------------------------------
 
 
 def test_hutchinson_divergence(fitted, X, fitted_outputs):
@@ -360,7 +278,7 @@ def test_hutchinson_divergence(fitted, X, fitted_outputs):
     np.testing.assert_array_equal(refit.score_samples(X), estimate)
 
 
-# --- 9. Accuracy -----------------------------------------------------------------------------
+# --- 8. Accuracy -----------------------------------------------------------------------------
 
 
 def test_accuracy_on_lollipop():

@@ -1,14 +1,14 @@
-"""Tests of ScoreDimensionEstimator beyond scikit-learn's common checks."""
+"""Tests of ScoreDimensionEstimator beyond scikit-learn's common checks.
 
-import pickle
+Bad input, unfitted use and pickling are tested for every estimator in
+``test_bad_input.py`` and ``test_persistence.py``.
+"""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_strata import ScoreDiffusionDensity, ScoreDimensionEstimator
 from sklearn_strata.datasets import make_disjoint_circles
@@ -65,16 +65,13 @@ def test_reuses_a_fitted_model_and_clones_an_unfitted_one():
     np.testing.assert_array_equal(fitted.dimension_pw_, reused.dimension_pw_)
 
 
-def test_same_seed_same_dimensions_across_refit_clone_and_pickle():
+def test_same_seed_same_dimensions_across_refit_and_clone():
     X = _circles()
     first = _small_estimator(method="normal_bundle").fit(X)
     second = _small_estimator(method="normal_bundle").fit(X)
     np.testing.assert_array_equal(first.dimension_pw_, second.dimension_pw_)
     cloned = clone(first).fit(X)
     np.testing.assert_array_equal(first.dimension_pw_, cloned.dimension_pw_)
-    restored = pickle.loads(pickle.dumps(first))
-    np.testing.assert_array_equal(first.transform(X), restored.transform(X))
-    np.testing.assert_array_equal(first.tangent_spaces(X[:4]), restored.tangent_spaces(X[:4]))
 
 
 @settings(max_examples=3)
@@ -105,30 +102,8 @@ def test_invariant_to_rotation_and_row_order():
     assert np.mean(moved.dimension_pw_ == 1) >= 0.95
 
 
-def test_bad_input_and_parameters():
+def test_score_model_fitted_on_other_features_raises():
     X = _circles()
-    with pytest.raises(NotFittedError):
-        ScoreDimensionEstimator().transform(X)
-    with pytest.raises(InvalidParameterError):
-        ScoreDimensionEstimator(method="pca").fit(X)
-    with pytest.raises(InvalidParameterError):
-        ScoreDimensionEstimator(noise_level=-1.0).fit(X)
-    with pytest.raises(ValueError, match="NaN"):
-        X_nan = X.copy()
-        X_nan[3, 1] = np.nan
-        _small_estimator().fit(X_nan)
-    estimator = _small_estimator(noise_level=0.2).fit(X)
-    with pytest.raises(ValueError, match="features"):
-        estimator.transform(X[:, :3])
     model = ScoreDiffusionDensity(**SMALL_MODEL, random_state=0).fit(X[:, :3])
     with pytest.raises(ValueError, match="features"):
         ScoreDimensionEstimator(model).fit(X)
-
-
-def test_does_not_modify_input():
-    X = _circles()
-    original = X.copy()
-    estimator = _small_estimator(noise_level=0.2).fit(X)
-    estimator.transform(X)
-    estimator.tangent_spaces(X[:3])
-    np.testing.assert_array_equal(X, original)

@@ -17,12 +17,12 @@ from sklearn_strata.plotting import (
     plot_samples,
 )
 
+from ._fast import FAST_DIFFUSION
+
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-
-FAST_DIFFUSION = dict(hidden_width=16, n_blocks=1, max_epochs=2, n_sampling_steps=4, n_ode_steps=2)
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,7 @@ def lollipop():
 @pytest.fixture(scope="module")
 def counter(lollipop):
     X, _ = lollipop
-    density = ScoreDiffusionDensity(**FAST_DIFFUSION, random_state=0)
+    density = ScoreDiffusionDensity(**FAST_DIFFUSION)
     return StratumCounter(ScoreDimensionEstimator(density, random_state=0)).fit(X)
 
 
@@ -181,7 +181,7 @@ def test_plot_noise_level_curve_errors(lollipop):
         plot_noise_level_curve(StratumCounter())
     with pytest.raises(TypeError, match="needs a fitted ScoreDimensionEstimator"):
         plot_noise_level_curve(PCA(2).fit(X))
-    density = ScoreDiffusionDensity(**FAST_DIFFUSION, random_state=0)
+    density = ScoreDiffusionDensity(**FAST_DIFFUSION)
     given = ScoreDimensionEstimator(density, noise_level=0.3).fit(X[:100])
     with pytest.raises(ValueError, match="noise_level='auto'"):
         plot_noise_level_curve(given)

@@ -11,7 +11,8 @@ from sklearn.neighbors import NearestNeighbors
 
 from sklearn_strata.mixture import StratifiedVAEMixture, one_standard_error_refit
 
-FAST = dict(hidden_dims=(8,), max_epochs=3, batch_size=32, n_importance_samples=4)
+from ._fast import FAST_VAE
+
 
 def _lollipop(n_samples, ambient_dim=10, noise=0.01, random_state=0):
     """A unit disk with a unit stick attached to its rim, in R^D by a random isometry."""
@@ -239,7 +240,7 @@ def test_grid_search_selects_the_true_latent_dimensions():
 def test_one_standard_error_refit_in_grid_search():
     X, _ = _lollipop(200, random_state=0)
     grid = GridSearchCV(
-        StratifiedVAEMixture(**FAST, random_state=0),
+        StratifiedVAEMixture(**FAST_VAE),
         {"latent_dims": [[2], [1]]},
         cv=2,
         refit=one_standard_error_refit,
