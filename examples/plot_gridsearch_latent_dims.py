@@ -109,7 +109,7 @@ fig.tight_layout()
 best_model = grid.best_estimator_
 print(f"latent dims {best_model.latent_dims_}, weights "
       f"{np.round(best_model.weights_, 2).tolist()} (truth {space.weights.tolist()})")
-print(f"decoder noise levels {np.round(best_model.noise_level_, 3).tolist()}")
+print(f"decoder noise levels {np.round(best_model.decoder_noise_, 3).tolist()}")
 X_new, component = best_model.sample(500, random_state=0)
 print(f"median distance of its samples to the true strata: "
       f"{np.median(space.distance(X_new)):.3f}")

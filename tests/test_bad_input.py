@@ -362,8 +362,11 @@ INVALID_PARAMS = {
         ("latent_dims", []), ("latent_dims", [-1]), ("latent_dims", [1.5]),
         ("latent_dims", [True]), ("latent_dims", [[1]]), ("hidden_dims", (0,)),
         ("hidden_dims", (8.5,)), ("hidden_dims", ()), ("hidden_dims", "wide"),
-        ("hidden_dims", None), ("noise_level", 0), ("noise_level", -1.0),
-        ("noise_level", np.nan), ("noise_level", "small"), ("noise_level", True),
+        ("hidden_dims", None), ("decoder_noise", 0), ("decoder_noise", -1.0),
+        ("decoder_noise", np.nan), ("decoder_noise", "small"), ("decoder_noise", True),
+        # the deprecated name of decoder_noise
+        ("noise_level", 0), ("noise_level", -1.0), ("noise_level", np.nan),
+        ("noise_level", "small"), ("noise_level", True),
         ("max_epochs", 0), ("max_epochs", 1.5), ("batch_size", 0), ("lr", 0), ("lr", np.inf),
         ("n_importance_samples", 0), ("device", "gpu"), ("device", 0), ("device", None),
         ("random_state", "seed"), ("verbose", "loud"), ("stratum_counter", "counter"),

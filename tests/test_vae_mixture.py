@@ -1,6 +1,7 @@
 """Tests of :class:`sklearn_strata.mixture.StratifiedVAEMixture`."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -61,8 +62,8 @@ def test_fit_attributes(lollipop):
     assert est.n_components_ == 2
     assert est.weights_.shape == (2,)
     np.testing.assert_allclose(est.weights_.sum(), 1.0)
-    assert est.noise_level_.shape == (2,)
-    assert np.all(est.noise_level_ > 0)
+    assert est.decoder_noise_.shape == (2,)
+    assert np.all(est.decoder_noise_ > 0)
     assert est.n_features_in_ == X.shape[1]
     proba = est.predict_proba(X[:50])
     assert proba.shape == (50, 2)
@@ -117,17 +118,61 @@ def test_score_samples_in_original_units(lollipop):
         rtol=1e-4,
         atol=1e-3,
     )
-    np.testing.assert_allclose(est_scaled.noise_level_, c * est.noise_level_, rtol=1e-4)
+    np.testing.assert_allclose(est_scaled.decoder_noise_, c * est.decoder_noise_, rtol=1e-4)
     np.testing.assert_allclose(
         est_scaled.sample(20, random_state=0)[0], c * est.sample(20, random_state=0)[0],
         rtol=1e-4,
     )
 
 
-def test_fixed_noise_level_is_in_original_units(lollipop):
+def test_fixed_decoder_noise_is_in_original_units(lollipop):
     X, _ = lollipop
-    est = _small(max_epochs=2, noise_level=0.05).fit(X)
-    np.testing.assert_allclose(est.noise_level_, 0.05, rtol=1e-5)
+    est = _small(max_epochs=2, decoder_noise=0.05).fit(X)
+    np.testing.assert_allclose(est.decoder_noise_, 0.05, rtol=1e-5)
+
+
+def test_noise_level_is_a_deprecated_alias_of_decoder_noise(lollipop):
+    X, _ = lollipop
+    new = _small(max_epochs=2, decoder_noise=0.05).fit(X)
+    old = _small(max_epochs=2, noise_level=0.05)
+    with pytest.warns(FutureWarning, match="`noise_level` was renamed `decoder_noise`"):
+        old.fit(X)
+    # The old name maps onto the new one: the same model.
+    np.testing.assert_array_equal(old.decoder_noise_, new.decoder_noise_)
+    np.testing.assert_array_equal(old.score_samples(X[:20]), new.score_samples(X[:20]))
+    assert old.get_params()["noise_level"] == 0.05  # the parameter is left as set
+    # The old name set to None (learn the noise) warns too and learns it.
+    learned = _small(max_epochs=2, noise_level=None)
+    with pytest.warns(FutureWarning, match="noise_level"):
+        learned.fit(X)
+    default = _small(max_epochs=2).fit(X)
+    np.testing.assert_array_equal(learned.decoder_noise_, default.decoder_noise_)
+    # Both names at once is ambiguous.
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="Both `noise_level`"):
+        _small(max_epochs=2, noise_level=0.05, decoder_noise=0.1).fit(X)
+    # The default does not warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        fitted = _small(max_epochs=2).fit(X)
+    # The fitted attribute's old name is a deprecated property.
+    with pytest.warns(FutureWarning, match="`noise_level_` was renamed `decoder_noise_`"):
+        np.testing.assert_array_equal(fitted.noise_level_, fitted.decoder_noise_)
+    assert "noise_level_" not in vars(fitted)
+
+
+def test_pickle_from_before_the_decoder_noise_rename(lollipop):
+    # An estimator pickled with the parameter and attribute under their old names.
+    X, _ = lollipop
+    est = _small(max_epochs=2, decoder_noise=0.05).fit(X)
+    state = est.__getstate__()
+    state["noise_level"] = state.pop("decoder_noise")
+    state["noise_level_"] = state.pop("decoder_noise_")
+    old = StratifiedVAEMixture.__new__(StratifiedVAEMixture)
+    old.__setstate__(state)
+    assert old.get_params()["decoder_noise"] == 0.05
+    assert old.get_params()["noise_level"] == "deprecated"
+    np.testing.assert_array_equal(old.decoder_noise_, est.decoder_noise_)
+    np.testing.assert_array_equal(old.score_samples(X[:5]), est.score_samples(X[:5]))
 
 
 def test_zero_latent_dimension():
@@ -142,7 +187,7 @@ def test_zero_latent_dimension():
     comp = est.net_.module_.components[0]
     fitted_center = comp.center.detach().double().numpy() * est.scale_ + est.mean_
     np.testing.assert_allclose(fitted_center, center, atol=0.01)
-    np.testing.assert_allclose(est.noise_level_[0], 0.01, rtol=0.2)
+    np.testing.assert_allclose(est.decoder_noise_[0], 0.01, rtol=0.2)
     samples, labels = est.sample(50, component=0, random_state=0)
     np.testing.assert_array_equal(labels, 0)
     assert np.abs(samples - center).max() < 0.1

@@ -1,5 +1,6 @@
 """Sieve maximum likelihood with a dimension-aware mixture of variational auto-encoders."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -7,8 +8,10 @@ import torch
 from sklearn.base import _fit_context
 from sklearn.cluster import KMeans
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import deprecated
 from sklearn.utils._param_validation import (
     HasMethods,
+    Hidden,
     Interval,
     InvalidParameterError,
     StrOptions,
@@ -32,7 +35,7 @@ from ._vae_network import VAEMixtureModule
 # Fraction of the epochs during which the responsibilities stay at the initial assignment.
 _WARMUP_FRACTION = 0.25
 # Floor of the learned decoder noise, in standardised units.
-_MIN_NOISE_LEVEL = 1e-3
+_MIN_DECODER_NOISE = 1e-3
 # Fewest neighbors (else 3 per feature) of the local PCA that matches points to latent
 # dimensions at initialisation.
 _N_NEIGHBORS = 20
@@ -206,9 +209,13 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         (components of equal dimension split their points by k-means).
     hidden_dims : tuple of int, default=(128, 128)
         Widths of the hidden layers of every encoder (decoders mirror them).
-    noise_level : float or None, default=None
+    decoder_noise : float or None, default=None
         Standard deviation of the Gaussian decoder noise, in the units of ``X``. ``None``
         learns one level per component (EM update, floored at ``1e-3`` of the data scale).
+
+        .. versionadded:: 0.1
+           Renamed from ``noise_level``, the name of the smoothing level of the
+           diffusion estimators.
     max_epochs : int, default=300
         Number of passes over the data. The first quarter keeps the responsibilities at
         the initial assignment.
@@ -238,6 +245,12 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         An ``accelerate.Accelerator``; when given, training goes through skorch's
         :class:`~skorch.hf.AccelerateMixin` so it runs on every device the accelerator
         manages (multi-GPU with ``accelerate launch``). None trains on ``device``.
+    noise_level : float or None, default="deprecated"
+        Deprecated name of ``decoder_noise``.
+
+        .. deprecated:: 0.1
+           ``noise_level`` was renamed ``decoder_noise`` and will be removed in a future
+           version.
 
     Attributes
     ----------
@@ -247,8 +260,13 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         Number of components ``K``.
     weights_ : ndarray of shape (n_components,)
         Mixture weights ``pi``.
-    noise_level_ : ndarray of shape (n_components,)
+    decoder_noise_ : ndarray of shape (n_components,)
         Decoder noise level of every component, in the units of ``X``.
+    noise_level_ : ndarray of shape (n_components,)
+        Deprecated alias of ``decoder_noise_``.
+
+        .. deprecated:: 0.1
+           ``noise_level_`` will be removed in a future version; use ``decoder_noise_``.
     mean_ : ndarray of shape (n_features,)
         Per-feature mean removed from ``X``.
     scale_ : float
@@ -295,7 +313,12 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         **BaseTorchEstimator._parameter_constraints,
         "latent_dims": [StrOptions({"auto"}), "array-like"],
         "hidden_dims": ["array-like"],
-        "noise_level": [None, Interval(Real, 0, None, closed="neither")],
+        "decoder_noise": [None, Interval(Real, 0, None, closed="neither")],
+        "noise_level": [
+            None,
+            Interval(Real, 0, None, closed="neither"),
+            Hidden(StrOptions({"deprecated"})),
+        ],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         "stratum_counter": [None, HasMethods(["fit"])],
     }
@@ -309,7 +332,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         latent_dims="auto",
         *,
         hidden_dims=(128, 128),
-        noise_level=None,
+        decoder_noise=None,
         max_epochs=300,
         batch_size=128,
         lr=1e-3,
@@ -319,10 +342,11 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         verbose=False,
         stratum_counter=None,
         accelerator=None,
+        noise_level="deprecated",
     ):
         self.latent_dims = latent_dims
         self.hidden_dims = hidden_dims
-        self.noise_level = noise_level
+        self.decoder_noise = decoder_noise
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -332,6 +356,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         self.verbose = verbose
         self.stratum_counter = stratum_counter
         self.accelerator = accelerator
+        self.noise_level = noise_level
 
     # ------------------------------------------------------------------ fitting
 
@@ -357,6 +382,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         """
         X = np.asarray(self._check_fit_input(X), dtype=np.float64)
         hidden_dims = _check_int_list(self.hidden_dims, "hidden_dims", allow_zero=False)
+        decoder_noise = self._check_decoder_noise()
         seed = draw_seed(self.random_state)
         # The third stream seeded sample() before it took its randomness from its own
         # random_state; it is still split off so that the other two stay as they were.
@@ -386,14 +412,14 @@ class StratifiedVAEMixture(BaseTorchEstimator):
             # Under a distributed accelerator, every process sees its share of the batches
             # (accelerate's even_batches) and runs the M-step on its own rows.
             epoch_rows = -(-epoch_rows // (batch * n_processes)) * batch
-        noise = None if self.noise_level is None else self.noise_level / self.scale_
+        noise = None if decoder_noise is None else decoder_noise / self.scale_
         with seeded_construction(seed):
             module = VAEMixtureModule(
                 n_features,
                 latent_dims,
                 hidden_dims,
-                noise_level=noise,
-                min_noise_level=_MIN_NOISE_LEVEL,
+                decoder_noise=noise,
+                min_decoder_noise=_MIN_DECODER_NOISE,
                 epoch_rows=epoch_rows,
                 warmup_epochs=int(_WARMUP_FRACTION * self.max_epochs),
             )
@@ -413,8 +439,50 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         with torch.no_grad():
             module.log_weights.copy_(torch.as_tensor(np.log(weights / weights.sum())))
         self.weights_ = np.exp(module.log_weights.double().cpu().numpy())
-        self.noise_level_ = np.exp(module.log_noise.double().cpu().numpy()) * self.scale_
+        self.decoder_noise_ = np.exp(module.log_noise.double().cpu().numpy()) * self.scale_
         return self
+
+    def _check_decoder_noise(self):
+        """``decoder_noise``, or the value of its deprecated name ``noise_level``."""
+        # TODO: remove noise_level (deprecated in 0.1) in a future version.
+        if isinstance(self.noise_level, str) and self.noise_level == "deprecated":
+            return self.decoder_noise
+        if isinstance(self.noise_level, bool):
+            # check_no_bool_numbers skips it: its constraints include a hidden option.
+            raise InvalidParameterError(
+                "The 'noise_level' parameter of StratifiedVAEMixture must be a number or "
+                f"None, not a bool. Got {self.noise_level!r} instead."
+            )
+        warnings.warn(
+            "`noise_level` was renamed `decoder_noise` in 0.1 and will be removed in a "
+            "future version; use `decoder_noise`.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        if self.decoder_noise is not None:
+            raise ValueError(
+                "Both `noise_level` (deprecated) and `decoder_noise` are set; set only "
+                "`decoder_noise`."
+            )
+        return self.noise_level
+
+    # TODO: remove the deprecated alias in a future version.
+    @deprecated(
+        "Attribute `noise_level_` was renamed `decoder_noise_` and will be removed in a "
+        "future version; use `decoder_noise_`."
+    )
+    @property
+    def noise_level_(self):
+        return self.decoder_noise_
+
+    def __setstate__(self, state):
+        # Estimators pickled before the rename of noise_level to decoder_noise.
+        if "decoder_noise" not in state:
+            state["decoder_noise"] = state.get("noise_level")
+            state["noise_level"] = "deprecated"
+        if "noise_level_" in state:
+            state["decoder_noise_"] = state.pop("noise_level_")
+        super().__setstate__(state)
 
     def _auto_components(self, X, seed):
         counter = self.stratum_counter

@@ -90,9 +90,9 @@ class VAEMixtureModule(nn.Module):
         Latent dimension of each component.
     hidden_dims : tuple of int
         Hidden widths of the encoders and decoders.
-    noise_level : float or None
+    decoder_noise : float or None
         Fixed decoder noise (standardised units), or ``None`` to learn one per component.
-    min_noise_level : float
+    min_decoder_noise : float
         Floor of the learned noise levels.
     epoch_rows : int
         Number of rows seen per training epoch (the M-step runs after each epoch).
@@ -105,8 +105,8 @@ class VAEMixtureModule(nn.Module):
         n_features,
         latent_dims,
         hidden_dims,
-        noise_level=None,
-        min_noise_level=1e-3,
+        decoder_noise=None,
+        min_decoder_noise=1e-3,
         epoch_rows=1,
         warmup_epochs=0,
     ):
@@ -117,9 +117,9 @@ class VAEMixtureModule(nn.Module):
         self.components = nn.ModuleList(
             ComponentVAE(n_features, d, hidden_dims) for d in self.latent_dims
         )
-        self.learn_noise = noise_level is None
-        self.min_log_noise = math.log(min_noise_level)
-        init_noise = 1.0 if noise_level is None else float(noise_level)
+        self.learn_noise = decoder_noise is None
+        self.min_log_noise = math.log(min_decoder_noise)
+        init_noise = 1.0 if decoder_noise is None else float(decoder_noise)
         k = self.n_components
         self.register_buffer("log_weights", torch.full((k,), -math.log(k)))
         self.register_buffer("log_noise", torch.full((k,), math.log(init_noise)))
