@@ -2,6 +2,7 @@
 
 import pickle
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import NearestNeighbors
 
 from sklearn_strata.mixture import StratifiedVAEMixture, one_standard_error_refit
+from sklearn_strata.mixture._vae_network import MixtureEMStep, MixtureWarmup, VAEMixtureModule
 
 from ._fast import FAST_VAE
 
@@ -292,3 +294,85 @@ def test_one_standard_error_refit_in_grid_search():
     ).fit(X)
     assert grid.best_params_ == grid.cv_results_["params"][grid.best_index_]
     assert hasattr(grid.best_estimator_, "latent_dims_")
+
+
+# --- the per-epoch work in skorch callbacks -------------------------------------------------
+
+
+def test_warmup_and_em_step_are_skorch_callbacks(lollipop):
+    X, _ = lollipop
+    est = _small(max_epochs=8).fit(X)
+    callbacks = dict(est.net_.callbacks_)
+    assert isinstance(callbacks["warmup"], MixtureWarmup)
+    assert callbacks["warmup"].n_epochs == 2  # a quarter of the epochs
+    assert isinstance(callbacks["em_step"], MixtureEMStep)
+    module = est.net_.module_
+    # Nothing of training is left behind: the net pickles small and alike.
+    assert module.batch_statistics is None and module.warmup is False
+    assert callbacks["em_step"].resp_sum_ is None and callbacks["em_step"].rows_ == 0
+    restored = pickle.loads(pickle.dumps(est))
+    assert isinstance(dict(restored.net_.callbacks_)["em_step"], MixtureEMStep)
+
+    # forward only computes the loss: the weights and noise levels stay where they are.
+    buffers = [buffer.clone() for buffer in module.buffers()]
+    n = 32
+    r0 = np.tile([1.0, 0.0], (n, 1))
+    batch = torch.as_tensor(np.hstack([est._standardise(X[:n]), r0]), dtype=torch.float32)
+    module.train()
+    module.generator = torch.Generator().manual_seed(0)
+    try:
+        for warmup in (True, False):
+            module.warmup = warmup
+            loss = module(batch)
+            assert loss.shape == (n,)
+            loss.mean().backward()
+            resp, sq_err = module.batch_statistics
+            assert resp.shape == sq_err.shape == (n, 2)
+            assert not resp.requires_grad and not sq_err.requires_grad
+            if warmup:
+                np.testing.assert_array_equal(resp.numpy(), r0)
+            else:
+                np.testing.assert_allclose(resp.sum(1).numpy(), 1.0, rtol=1e-5)
+        for buffer, before in zip(module.buffers(), buffers, strict=True):
+            assert torch.equal(buffer, before)
+    finally:
+        module.eval()
+        module.generator = module.batch_statistics = None
+        module.warmup = False
+
+
+def test_em_step_callback_is_the_closed_form_m_step_of_the_epoch():
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = VAEMixtureModule(3, [1, 0], (4,))
+    net = SimpleNamespace(module_=module, history=[])
+    warmup, em_step = MixtureWarmup(1), MixtureEMStep()
+    em_step.on_train_begin(net)
+    rng = np.random.RandomState(0)
+    batches = [
+        (torch.as_tensor(rng.dirichlet([1, 1], size=rows), dtype=torch.float32),
+         torch.as_tensor(rng.uniform(0, 2, size=(rows, 2)), dtype=torch.float32))
+        for rows in (5, 7)
+    ]
+    for epoch in (1, 2):
+        net.history.append({})
+        warmup.on_epoch_begin(net)
+        assert module.warmup is (epoch == 1)
+        em_step.on_epoch_begin(net)
+        for resp, sq_err in batches:
+            module.batch_statistics = (resp, sq_err)
+            em_step.on_batch_end(net, training=True)
+            assert module.batch_statistics is None
+        # A validation batch does not count.
+        module.batch_statistics = batches[0]
+        em_step.on_batch_end(net, training=False)
+        em_step.on_epoch_end(net)
+    resp = torch.cat([resp for resp, _ in batches])
+    sq_err = torch.cat([sq_err for _, sq_err in batches])
+    weights = resp.mean(0)
+    np.testing.assert_allclose(module.log_weights.exp().numpy(), weights.numpy(), rtol=1e-6)
+    var = (resp * sq_err).sum(0) / (3 * resp.sum(0))
+    np.testing.assert_allclose(module.log_noise.numpy(), 0.5 * np.log(var.numpy()), rtol=1e-5)
+    warmup.on_train_end(net)
+    em_step.on_train_end(net)
+    assert module.warmup is False and em_step.resp_sum_ is None

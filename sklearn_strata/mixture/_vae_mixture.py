@@ -30,7 +30,7 @@ from ..utils import (
     to_tensor,
 )
 from ..utils._validation import rollback_on_error
-from ._vae_network import VAEMixtureModule
+from ._vae_network import MixtureEMStep, MixtureWarmup, VAEMixtureModule
 
 # Fraction of the epochs during which the responsibilities stay at the initial assignment.
 _WARMUP_FRACTION = 0.25
@@ -405,13 +405,6 @@ class StratifiedVAEMixture(BaseTorchEstimator):
                 )
             resp = _initial_responsibilities(Xs, latent_dims, seed)
 
-        batch = min(self.batch_size, n_samples)
-        epoch_rows = n_samples if n_samples <= batch else (n_samples // batch) * batch
-        n_processes = getattr(self.accelerator, "num_processes", 1)
-        if n_processes > 1:
-            # Under a distributed accelerator, every process sees its share of the batches
-            # (accelerate's even_batches) and runs the M-step on its own rows.
-            epoch_rows = -(-epoch_rows // (batch * n_processes)) * batch
         noise = None if decoder_noise is None else decoder_noise / self.scale_
         with seeded_construction(seed):
             module = VAEMixtureModule(
@@ -420,15 +413,20 @@ class StratifiedVAEMixture(BaseTorchEstimator):
                 hidden_dims,
                 decoder_noise=noise,
                 min_decoder_noise=_MIN_DECODER_NOISE,
-                epoch_rows=epoch_rows,
-                warmup_epochs=int(_WARMUP_FRACTION * self.max_epochs),
             )
         counts = resp.sum(axis=0)
         for k, comp in enumerate(module.components):
             center = resp[:, k] @ Xs / counts[k] if counts[k] > 0 else np.zeros(n_features)
             comp.set_center(torch.as_tensor(center, dtype=torch.float32))
 
-        self._train(module, np.hstack([Xs, resp]), seed=seed)
+        # The warm-up and the EM update of the weights and noise levels are skorch
+        # callbacks; under a distributed accelerator every process runs the M-step on its
+        # own rows, and fit_loss_module gives every process the main one's buffers after.
+        callbacks = [
+            ("warmup", MixtureWarmup(int(_WARMUP_FRACTION * self.max_epochs))),
+            ("em_step", MixtureEMStep()),
+        ]
+        self._train(module, np.hstack([Xs, resp]), seed=seed, extra_callbacks=callbacks)
         self.latent_dims_ = list(latent_dims)
         self.n_components_ = len(latent_dims)
 

@@ -2,15 +2,19 @@
 
 ``K`` variational auto-encoders share one ambient space; component ``k`` has a latent
 dimension ``d_k`` (possibly ``0``: a point mass blurred by the noise), a standard normal
-prior, an MLP decoder ``G_k`` and isotropic Gaussian decoder noise ``sigma_k``. The mixture
-weights ``pi`` and the noise levels are updated EM-style once per epoch (closed-form M-step
-from the responsibilities accumulated over the epoch); the encoders and decoders follow the
-gradient of the negative mixture ELBO ``-logsumexp_k(log pi_k + ELBO_k(x))``.
+prior, an MLP decoder ``G_k`` and isotropic Gaussian decoder noise ``sigma_k``. The encoders
+and decoders follow the gradient of the negative mixture ELBO
+``-logsumexp_k(log pi_k + ELBO_k(x))``, the loss the module's ``forward`` computes. The
+per-epoch work is done by skorch callbacks: :class:`MixtureWarmup` holds the
+responsibilities at the initial assignment for the first epochs, and :class:`MixtureEMStep`
+accumulates the responsibilities over each epoch and updates the mixture weights ``pi`` and
+the noise levels EM-style (closed-form M-step) at its end.
 """
 
 import math
 
 import torch
+from skorch.callbacks import Callback
 from torch import nn
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -80,7 +84,10 @@ class VAEMixtureModule(nn.Module):
     """Mixture of :class:`ComponentVAE` whose ``forward`` returns per-sample losses.
 
     The input of ``forward`` during training is ``[x, r0]``: the (standardised) data and, in
-    the last ``K`` columns, the initial responsibilities used during the warm-up epochs.
+    the last ``K`` columns, the initial responsibilities used during the warm-up epochs
+    (while ``warmup`` is true, set by :class:`MixtureWarmup`). In training mode, ``forward``
+    leaves the batch's responsibilities and reconstruction errors (detached) in
+    ``batch_statistics`` for :class:`MixtureEMStep`.
 
     Parameters
     ----------
@@ -94,10 +101,6 @@ class VAEMixtureModule(nn.Module):
         Fixed decoder noise (standardised units), or ``None`` to learn one per component.
     min_decoder_noise : float
         Floor of the learned noise levels.
-    epoch_rows : int
-        Number of rows seen per training epoch (the M-step runs after each epoch).
-    warmup_epochs : int
-        Epochs during which the responsibilities are frozen at the initial assignment.
     """
 
     def __init__(
@@ -107,8 +110,6 @@ class VAEMixtureModule(nn.Module):
         hidden_dims,
         decoder_noise=None,
         min_decoder_noise=1e-3,
-        epoch_rows=1,
-        warmup_epochs=0,
     ):
         super().__init__()
         self.n_features = int(n_features)
@@ -123,19 +124,11 @@ class VAEMixtureModule(nn.Module):
         k = self.n_components
         self.register_buffer("log_weights", torch.full((k,), -math.log(k)))
         self.register_buffer("log_noise", torch.full((k,), math.log(init_noise)))
-        self.epoch_rows = int(epoch_rows)
-        self.warmup_epochs = int(warmup_epochs)
         self.generator = None
-        self.reset_statistics()
-        self.epochs_done = 0
+        self.warmup = False
+        self.batch_statistics = None
 
     # ---------------------------------------------------------------- training
-
-    def reset_statistics(self):
-        """Forget the sufficient statistics accumulated during the current epoch."""
-        self._rows = 0
-        self._resp_sum = None
-        self._sqerr_sum = None
 
     def elbo(self, x, generator):
         """One-sample ELBO of every component.
@@ -165,29 +158,15 @@ class VAEMixtureModule(nn.Module):
         x, r0 = X[:, : self.n_features], X[:, self.n_features :]
         elbo, sq_err = self.elbo(x, self.generator)
         log_joint = self.log_weights + elbo
-        if self.epochs_done < self.warmup_epochs:
+        if self.warmup:
             resp = r0
             loss = -(r0 * log_joint).sum(1)
         else:
-            resp = torch.softmax(log_joint, 1).detach()
+            resp = torch.softmax(log_joint, 1)
             loss = -torch.logsumexp(log_joint, 1)
         if self.training and torch.is_grad_enabled():
-            self._accumulate(resp.detach(), sq_err.detach())
+            self.batch_statistics = (resp.detach(), sq_err.detach())
         return loss / self.n_features
-
-    def _accumulate(self, resp, sq_err):
-        resp_sum = resp.sum(0)
-        sqerr_sum = (resp * sq_err).sum(0)
-        if self._resp_sum is None:
-            self._resp_sum, self._sqerr_sum = resp_sum, sqerr_sum
-        else:
-            self._resp_sum = self._resp_sum + resp_sum
-            self._sqerr_sum = self._sqerr_sum + sqerr_sum
-        self._rows += resp.shape[0]
-        if self._rows >= self.epoch_rows:
-            self.m_step(self._resp_sum, self._sqerr_sum, self._rows)
-            self.reset_statistics()
-            self.epochs_done += 1
 
     @torch.no_grad()
     def m_step(self, resp_sum, sqerr_sum, n_rows):
@@ -263,3 +242,85 @@ class VAEMixtureModule(nn.Module):
         z = torch.randn((n_samples, comp.latent_dim), generator=generator, device=device)
         noise = torch.randn((n_samples, self.n_features), generator=generator, device=device)
         return comp.decode(z) + torch.exp(self.log_noise[k]) * noise
+
+
+# ------------------------------------------------------------------ training callbacks
+
+
+def _mixture_module(net):
+    """The :class:`VAEMixtureModule` of ``net``, unwrapped from an accelerator's wrapper."""
+    accelerator = getattr(net, "accelerator", None)
+    module = net.module_
+    return module if accelerator is None else accelerator.unwrap_model(module)
+
+
+class MixtureWarmup(Callback):
+    """Hold the responsibilities at the initial assignment during the first epochs.
+
+    While ``module.warmup`` is true, the loss is the complete-data negative ELBO
+    ``-sum_k r0_k (log pi_k + ELBO_k(x))`` with the initial responsibilities ``r0``; it is
+    set at the beginning of every epoch from the epoch's number in ``net.history``.
+
+    Parameters
+    ----------
+    n_epochs : int
+        Number of warm-up epochs.
+    """
+
+    def __init__(self, n_epochs):
+        self.n_epochs = n_epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        # skorch has already opened this epoch's row of the history.
+        _mixture_module(net).warmup = len(net.history) <= self.n_epochs
+
+    def on_train_end(self, net, **kwargs):
+        _mixture_module(net).warmup = False
+
+
+class MixtureEMStep(Callback):
+    """Closed-form M-step of the mixture weights and noise levels after every epoch.
+
+    After every training batch it adds the batch's responsibilities and responsibility-
+    weighted squared errors (left by the module's ``forward`` in ``batch_statistics``) to
+    the sums of the epoch; at the end of the epoch it runs
+    :meth:`VAEMixtureModule.m_step` on them. Under a distributed accelerator every process
+    updates from its own rows, and the estimator gives every process the main one's buffers
+    at the end of training.
+    """
+
+    def _reset(self):
+        self.rows_ = 0
+        self.resp_sum_ = None
+        self.sqerr_sum_ = None
+
+    def on_train_begin(self, net, **kwargs):
+        self._reset()
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._reset()
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        module = _mixture_module(net)
+        statistics, module.batch_statistics = module.batch_statistics, None
+        if not training or statistics is None:
+            return
+        resp, sq_err = statistics
+        resp_sum = resp.sum(0)
+        sqerr_sum = (resp * sq_err).sum(0)
+        if self.resp_sum_ is None:
+            self.resp_sum_, self.sqerr_sum_ = resp_sum, sqerr_sum
+        else:
+            self.resp_sum_ = self.resp_sum_ + resp_sum
+            self.sqerr_sum_ = self.sqerr_sum_ + sqerr_sum
+        self.rows_ += resp.shape[0]
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.rows_:
+            _mixture_module(net).m_step(self.resp_sum_, self.sqerr_sum_, self.rows_)
+        self._reset()
+
+    def on_train_end(self, net, **kwargs):
+        # Nothing of the last epoch is kept (the net pickles without tensors here).
+        self._reset()
+        _mixture_module(net).batch_statistics = None

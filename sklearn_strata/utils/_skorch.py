@@ -282,6 +282,7 @@ def fit_loss_module(
     clip_norm=1.0,
     cosine_lr=False,
     accelerator=None,
+    extra_callbacks=(),
 ):
     """Train ``module`` (whose forward returns per-sample losses) on ``X`` through skorch.
 
@@ -315,6 +316,9 @@ def fit_loss_module(
     accelerator : accelerate.Accelerator or None, default=None
         When given, train through skorch's :class:`~skorch.hf.AccelerateMixin` on the
         device(s) the accelerator manages; ``device`` is then ignored.
+    extra_callbacks : sequence of (str, skorch.callbacks.Callback), default=()
+        Named callbacks of the model's own per-epoch or per-batch work (the EM step of
+        a mixture), run after the gradient clipping and the finite-loss guard.
 
     Returns
     -------
@@ -345,7 +349,7 @@ def fit_loss_module(
         }
         clip = AcceleratedGradientClipping(clip_norm)
     module.generator = make_generator(noise_seed, device)
-    callbacks = [("clip", clip), ("finite", FiniteLossGuard())]
+    callbacks = [("clip", clip), ("finite", FiniteLossGuard()), *extra_callbacks]
     if cosine_lr:
         callbacks.append(
             ("cosine", LRScheduler(policy=CosineAnnealingLR, T_max=max_epochs, step_every="epoch"))
