@@ -23,12 +23,31 @@ def sphere_line_cube(n_samples=3000, noise=0.0, seed=0):
 
 
 def test_under_trained_model_warns_and_says_what_to_try():
-    X, _ = make_lollipop(1000, ambient_dim=10, random_state=0)
+    X, y, space = make_lollipop(1000, ambient_dim=10, random_state=0, return_space=True)
     model = ScoreDiffusionDensity(max_epochs=1, random_state=0)
     with pytest.warns(UserWarning, match="no better than a Gaussian.*max_epochs"):
         estimator = ScoreDimensionEstimator(model, random_state=0).fit(X)
     assert estimator.denoising_gain_ < 0.05
     assert not estimator.field_reliable_
+    # Its readings are the principal subspace's dimension: those the distances to the
+    # neighbors contradict are not called reliable (the stick's, away from the disk).
+    correct = estimator.dimension_pw_ == space.pointwise_dimension(y)
+    confident = estimator.dimension_confidence_ >= 0.5
+    assert confident.mean() < 0.8
+    assert correct[confident].mean() >= 0.9
+
+
+def test_a_linear_field_is_confident_only_where_the_reference_agrees():
+    # A flat 3-dimensional region (reference ~3), and a region whose neighbors spread
+    # over more dimensions than the principal subspace the linear field reads.
+    readings = np.array([3.0, 3.0, 3.0, 3.0])
+    margin = np.full(4, 0.4)
+    reference = np.array([2.8, 3.3, 5.5, 6.0])
+    args = (readings, margin, reference, np.zeros(4, bool), True)
+    _, confidence = resolve_readings(*args, linear_field=True)
+    np.testing.assert_allclose(confidence, [1.0, 1.0, 0.0, 0.0])
+    _, confidence = resolve_readings(*args, linear_field=False)
+    np.testing.assert_allclose(confidence, [1.0, 1.0, 1.0, 1.0])
 
 
 def test_confident_points_are_right_more_often_on_a_case_with_errors():

@@ -71,7 +71,7 @@ def over_read(dimensions, reference):
 
 
 def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field,
-                     noisy=True, over_share=None):
+                     noisy=True, over_share=None, linear_field=False):
     """Final dimensions and confidences of the readings.
 
     The confidence of a field reading is its cleanness, its margin from the rounding
@@ -87,6 +87,12 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     high dimension for the sample size, whose readings fall towards 0. Other readings
     stand, unclean ones with their low confidence: within the noise's reach the distances
     to the nearest neighbors measure the noise, which the field reads through.
+
+    A field no better than the linear denoiser (``linear_field``, see
+    :func:`denoising_gain`) reads the dimension of the data's principal subspace, which is
+    the local dimension only where the data are flat: there the reference agrees with it.
+    Its readings that the reference contradicts (by more than :func:`agreement_tolerance`,
+    whatever the noise) keep their value but get confidence 0.
 
     Parameters
     ----------
@@ -106,6 +112,8 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     over_share : ndarray of shape (n,), default=None
         Fraction of each point's neighbors whose training readings are over-read; None
         replaces no over-reading.
+    linear_field : bool, default=False
+        Whether the learned denoiser does no better than the linear one.
 
     Returns
     -------
@@ -116,6 +124,9 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     confidence = np.clip(np.asarray(margin) / _FULL_MARGIN, 0.0, 1.0)
     over = over_read(dimensions, reference)
     confidence = np.where(over, 0.0, confidence)
+    if linear_field:
+        contradicted = np.abs(dimensions - reference) > agreement_tolerance(reference)
+        confidence = np.where(contradicted, 0.0, confidence)
     if over_share is not None:
         systematic = over & (np.asarray(over_share) >= _SYSTEMATIC_SHARE)
         dimensions = np.where(systematic, np.round(reference), dimensions)
@@ -153,9 +164,14 @@ def denoising_gain(score_model, X, level, seed, max_points=1000):
     return float(1.0 - error_model / max(error_linear, 1e-300))
 
 
+def is_linear(gain):
+    """Whether a :func:`denoising_gain` says the field learned nothing beyond linear."""
+    return gain < _MIN_DENOISING_GAIN
+
+
 def warn_if_linear(gain, dimensions):
     """Warn when the field has learned no more than the data's principal subspace."""
-    if gain >= _MIN_DENOISING_GAIN:
+    if not is_linear(gain):
         return
     values, counts = np.unique(dimensions, return_counts=True)
     common = int(values[np.argmax(counts)])

@@ -15,6 +15,7 @@ from ._confidence import (
     degenerate_level,
     denoising_gain,
     field_is_reliable,
+    is_linear,
     over_read,
     resolve_readings,
     warn_if_linear,
@@ -300,6 +301,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             self.field_reliable_,
             noisy=self._noise_reach > 0,
             over_share=self._over_read[neighbors].mean(axis=1),
+            linear_field=is_linear(self.denoising_gain_),
         )
 
     def _resolved(self, X):
