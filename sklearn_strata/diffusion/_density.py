@@ -98,8 +98,9 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and infer. ``"auto"`` takes CUDA when it is available.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, batch order, training noise, sampling and the
-        Hutchinson probes. Pass an int for reproducible results.
+        Seeds weight initialisation, batch order, training noise and the Hutchinson
+        probes. Pass an int for reproducible results. :meth:`sample` takes its own
+        ``random_state``.
     verbose : bool, default=False
         Show a progress bar during ``fit``.
     accelerator : accelerate.Accelerator or None, default=None
@@ -213,10 +214,10 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
             The fitted estimator.
         """
         X = self._check_fit_input(X, ensure_min_samples=2)
-        # The model's seed (weights, batches, training noise), and named streams of it for
-        # the Hutchinson probes and the default sampler.
+        # The model's seed (weights, batches, training noise), and a stream of it for the
+        # Hutchinson probes.
         seed = draw_seed(self.random_state)
-        self._probe_seed, self._sample_seed = spawn_seeds(seed, 2)
+        (self._probe_seed,) = spawn_seeds(seed, 1)
         self.mean_ = X.mean(axis=0)
         self.scale_ = _data_scale(X - self.mean_)
         if not self.scale_ > 0:
