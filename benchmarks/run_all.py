@@ -1,5 +1,5 @@
-"""Run every benchmark in order (``make bench``): local dimensions, strata, scale, then
-scikit-dimension's BenchmarkManifolds.
+"""Run every benchmark in order (``make bench``): local dimensions, strata, scale,
+scikit-dimension's BenchmarkManifolds, then fit time.
 
     python benchmarks/run_all.py [case ...]
 
@@ -8,7 +8,10 @@ scikit-dimension's BenchmarkManifolds.
 about 15 minutes) takes no cases: ``STRATA_BENCH_SCALE_MAX`` caps its largest size (e.g.
 ``STRATA_BENCH_SCALE_MAX=10000``). ``bench_benchmark_manifolds.py`` (global dimension of the 24
 manifolds, about 30 minutes; the peers' estimates are cached under ``benchmarks/.cache/``)
-takes no cases either. Each writes its section of ``benchmarks/RESULTS.md``.
+takes no cases either. ``bench_fit_time.py`` (default fits on 2000 to 10^5 points against
+scikit-dimension's lPCA, CUDA too when present; the VAE mixture's fit grows linearly with
+the rows, so 10^5 takes longest) takes no cases: run it alone with ``--sizes`` for fewer
+sizes. Each writes its section of ``benchmarks/RESULTS.md``.
 ``bench_density.py`` and ``bench_gpu.py`` (which needs a CUDA machine and runs in steps, see
 its docstring) run on their own.
 """
@@ -19,7 +22,13 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import bench_benchmark_manifolds, bench_dimension, bench_scale, bench_strata
+from benchmarks import (
+    bench_benchmark_manifolds,
+    bench_dimension,
+    bench_fit_time,
+    bench_scale,
+    bench_strata,
+)
 
 
 def main(argv=None):
@@ -28,6 +37,7 @@ def main(argv=None):
     bench_strata.main(names)
     bench_scale.main([])
     bench_benchmark_manifolds.main([])
+    bench_fit_time.main([])
 
 
 if __name__ == "__main__":
