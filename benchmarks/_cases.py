@@ -1,22 +1,28 @@
 """Shared case list and helpers of the benchmarks (``bench_dimension.py``, ``bench_strata.py``).
 
 Every case is ``(name, maker, ambient_dim, noise)``; the data are drawn with
-``maker(N_SAMPLES, ambient_dim=..., noise=..., random_state=0, return_space=True)``.
+``maker(N_SAMPLES, ambient_dim=..., noise=..., random_state=0, return_space=True)``; a maker
+with extra keyword arguments is a ``functools.partial``.
 """
 
 import os
 import pickle
 import re
+from functools import partial
 from pathlib import Path
 
 from sklearn_strata.datasets import (
+    add_redundant_columns,
     make_crossing_planes,
+    make_high_dim_strata,
     make_line_disk_ball,
     make_lollipop,
     make_scaled_strata,
+    make_self_intersecting_surface,
     make_sphere_line,
     make_sphere_line_cube,
     make_string_in_doughnut,
+    make_twisted_strata,
 )
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -24,6 +30,13 @@ CACHE_DIR = BENCH_DIR / ".cache"
 RESULTS = BENCH_DIR / "RESULTS.md"
 N_SAMPLES = int(os.environ.get("STRATA_BENCH_N", "3000"))
 MACHINE_NOTE = os.environ.get("STRATA_BENCH_MACHINE", "2-core CPU, torch threads 1")
+
+
+def _sphere_line_cube_redundant(n_samples, **kwargs):
+    """``make_sphere_line_cube`` followed by ``add_redundant_columns(X, 2, 3)``."""
+    X, y, *space = make_sphere_line_cube(n_samples, **kwargs)
+    return (add_redundant_columns(X, 2, 3, random_state=0), y, *space)
+
 
 CASES = [
     ("lollipop_D10", make_lollipop, 10, 0.0),
@@ -37,6 +50,18 @@ CASES = [
     ("sphere_line_cube_D12_n0.01", make_sphere_line_cube, 12, 0.01),
     # A large disk, a small circle and a short segment: scales and shares 10:1.
     ("scaled_strata_D10", make_scaled_strata, 10, 0.0),
+    # A 3-half-twist band crossed by a 10-turn helix, both sampled 5:1 non-uniformly, and a
+    # ball (dimensions 2, 1, 3).
+    ("twisted_strata_D10", make_twisted_strata, 10, 0.0),
+    ("twisted_strata_D10_n0.01", make_twisted_strata, 10, 0.01),
+    # A Klein bottle crossing itself along a circle (all of it dimension 2) and a segment.
+    ("self_intersecting_D10", make_self_intersecting_surface, 10, 0.0),
+    # A 10-cube touched by a circle and a 5-sphere; a single 20-cube.
+    ("high_dim_mixed_D60", partial(make_high_dim_strata, strata_dims=(10, 1, 5)), 60, 0.0),
+    ("high_dim_20_D80", partial(make_high_dim_strata, strata_dims=(20,)), 80, 0.0),
+    # sphere_line_cube with 2 constant and 3 (rescaled) copied columns: X is in R^17, the
+    # returned space (truth, distances) stays in the R^12 of the first 12 columns.
+    ("sphere_line_cube_D12_redundant", _sphere_line_cube_redundant, 12, 0.0),
 ]
 
 

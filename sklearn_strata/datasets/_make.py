@@ -75,7 +75,8 @@ def make_stratified(
 ):
     """Sample a union of strata placed in ``R^ambient_dim``.
 
-    Each stratum is sampled uniformly for its volume measure. A stratum without a
+    Each stratum is sampled uniformly for its volume measure (a curved one with
+    ``density_ratio > 1`` with its documented density). A stratum without a
     ``rotation`` gets a random isometry into ``R^ambient_dim`` and, if it has no ``offset``
     either, a random offset drawn uniformly from the unit ball. A stratum with a
     ``rotation`` keeps its placement; if its frame has fewer rows than ``ambient_dim``,
@@ -85,7 +86,8 @@ def make_stratified(
     ----------
     strata : list of stratum objects
         The strata (:class:`Point`, :class:`Segment`, :class:`Ball`, :class:`Cube`,
-        :class:`Sphere`, :class:`Torus`), placed or not.
+        :class:`Sphere`, :class:`Torus`, :class:`MobiusBand`, :class:`ToroidalHelix`,
+        :class:`FigureEightKleinBottle`), placed or not.
     n_samples : int, default=1000
         Total number of points, >= 1.
     weights : array-like of shape (n_strata,), default=None

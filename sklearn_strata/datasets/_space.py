@@ -99,9 +99,11 @@ class StratifiedSpace:
         return np.array([stratum.dim for stratum in self.strata], dtype=int)
 
     def sample(self, n_samples, noise=0.0, random_state=None):
-        """Draw points from the union, each stratum sampled uniformly.
+        """Draw points from the union, each stratum sampled by its own sampler.
 
-        Stratum ``k`` receives ``n_samples * weights[k]`` points, rounded so that the counts
+        Every stratum is sampled uniformly for its volume measure, except a curved one with
+        ``density_ratio > 1``, sampled with its documented density. Stratum ``k`` receives
+        ``n_samples * weights[k]`` points, rounded so that the counts
         sum to ``n_samples`` (largest remainders). Gaussian noise of standard deviation
         ``noise`` is added to every ambient coordinate, and the points are shuffled. For a
         fixed ``random_state`` the noise is ``noise`` times the same Gaussian draw, so the
