@@ -76,9 +76,12 @@ def X_new():
 
 # How closely the outputs with small batches must match those with the default batches.
 EXACT = {"rtol": 0.0, "atol": 0.0}
-# float64 matrix products may round differently for different batch shapes: a few ulps.
-FLOAT64 = {"rtol": 1e-12, "atol": 0.0}
-# float32 networks: the same, a few float32 ulps (eigenvectors amplify them a little).
+# score_samples integrates in float64 through a float32 network (issue #13): the network's
+# float32 rounding differs a little with the batch shape, and the ODE integrates it, so a
+# few rows move by ~1e-7 relative (measured up to 1.6e-5 nats), far below the solver's error.
+LOG_DENSITY = {"rtol": 1e-6, "atol": 1e-4}
+# float32 networks: a matrix product may round differently for another batch shape, by a
+# few float32 ulps (eigenvectors amplify them a little).
 FLOAT32 = {"rtol": 1e-5, "atol": 1e-5}
 FRAMES = {"rtol": 0.0, "atol": 1e-4}
 # Known differences (issue #7): a row's random draws depend on how rows are batched.
@@ -127,7 +130,7 @@ CASES = [
         lambda m, X: m.score_samples(X),
         DIFFUSION,
         BATCH,
-        FLOAT64,
+        LOG_DENSITY,
     ),
     _case(
         "diffusion.score_samples[hutchinson]",
@@ -135,7 +138,7 @@ CASES = [
         lambda m, X: m.score_samples(X),
         DIFFUSION,
         BATCH,
-        FLOAT64,
+        LOG_DENSITY,
     ),
     _case(
         "diffusion.score_field",
