@@ -44,8 +44,11 @@ def test_a_linear_field_is_confident_only_where_the_reference_agrees():
     margin = np.full(4, 0.4)
     reference = np.array([2.8, 3.3, 5.5, 6.0])
     args = (readings, margin, reference, np.zeros(4, bool), True)
-    _, confidence = resolve_readings(*args, linear_field=True)
+    _, confidence = resolve_readings(*args, noisy=False, linear_field=True)
     np.testing.assert_allclose(confidence, [1.0, 1.0, 0.0, 0.0])
+    # With ambient noise the reference is inflated and confirms nothing.
+    _, confidence = resolve_readings(*args, noisy=True, linear_field=True)
+    np.testing.assert_allclose(confidence, [0.0, 0.0, 0.0, 0.0])
     _, confidence = resolve_readings(*args, linear_field=False)
     np.testing.assert_allclose(confidence, [1.0, 1.0, 1.0, 1.0])
 

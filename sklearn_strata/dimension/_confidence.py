@@ -91,8 +91,9 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     A field no better than the linear denoiser (``linear_field``, see
     :func:`denoising_gain`) reads the dimension of the data's principal subspace, which is
     the local dimension only where the data are flat: there the reference agrees with it.
-    Its readings that the reference contradicts (by more than :func:`agreement_tolerance`,
-    whatever the noise) keep their value but get confidence 0.
+    Its readings keep their value but get confidence 0 where the reference contradicts
+    them (by more than :func:`agreement_tolerance`), and everywhere when ambient noise was
+    detected (the noise inflates the reference, which then confirms nothing).
 
     Parameters
     ----------
@@ -125,8 +126,9 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     over = over_read(dimensions, reference)
     confidence = np.where(over, 0.0, confidence)
     if linear_field:
-        contradicted = np.abs(dimensions - reference) > agreement_tolerance(reference)
-        confidence = np.where(contradicted, 0.0, confidence)
+        # Ambient noise inflates the reference, which then can confirm nothing.
+        unconfirmed = noisy | (np.abs(dimensions - reference) > agreement_tolerance(reference))
+        confidence = np.where(unconfirmed, 0.0, confidence)
     if over_share is not None:
         systematic = over & (np.asarray(over_share) >= _SYSTEMATIC_SHARE)
         dimensions = np.where(systematic, np.round(reference), dimensions)
