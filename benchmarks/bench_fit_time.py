@@ -153,8 +153,12 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--estimators", nargs="+", choices=ESTIMATORS, default=list(ESTIMATORS))
     parser.add_argument("--held-out", type=int, default=N_HELD_OUT)
+    parser.add_argument(
+        "--threads", type=int, default=torch.get_num_threads(),
+        help="torch threads (default: torch's own, one per core)",
+    )
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     rows = []
     for n in args.sizes:
         rows += bench_size(n, args.estimators, args.held_out)
@@ -162,7 +166,8 @@ def main(argv=None):
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device"
     body = (
         f"Default fits on `make_line_disk_ball(n, ambient_dim=10, noise=0.01, "
-        f"random_state=0)` (true strata dimensions [1, 2, 3]), {MACHINE_NOTE}; {device}. "
+        f"random_state=0)` (true strata dimensions [1, 2, 3]), {MACHINE_NOTE}, torch on "
+        f"{args.threads} thread(s); {device}. "
         "*fit / lPCA* divides by the time of scikit-dimension's pointwise lPCA "
         f"(`fit_pw(X, n_neighbors={LPCA_NEIGHBORS}, n_jobs=1)`) on the same data in the same "
         "run. Accuracy: fraction of exact per-point dimensions; for the counter, the strata "
