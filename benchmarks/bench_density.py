@@ -12,6 +12,14 @@ Per case (noisy stratified data, 75% train / 25% held out, random_state 0):
   ``KernelDensity`` (Gaussian kernel, bandwidth by 3-fold cross-validation);
 - median distance of 4000 generated samples to the true strata, divided by the held-out
   data's own median distance (1.0 means the samples lie as close to the strata as real data);
+- two-sample distances between generated samples and the held-out data, on equal-size
+  samples (as many generated points as held-out ones, drawn at random): the sliced
+  2-Wasserstein distance over 200 random directions, and the unbiased squared MMD with a
+  Gaussian kernel whose bandwidth is the median pairwise distance of the held-out data
+  (one bandwidth per case, the same for every model). The floor is the held-out data's
+  own distance to a second, independent draw of the same size from the same strata. A model
+  that copies its training points (a kernel density with a tiny bandwidth) reaches the
+  floor too: read these distances together with the held-out log-likelihood;
 - fit time of each model.
 
 Fitted score models are pickled under ``benchmarks/.cache/`` and reused by later runs.
@@ -97,6 +105,60 @@ def cv_kernel_density(X):
     return GridSearchCV(KernelDensity(), grid, cv=3).fit(X).best_estimator_
 
 
+def _equal_size(X, n, rng):
+    """``n`` rows of ``X`` drawn at random without replacement (samplers group by component)."""
+    return X[rng.choice(len(X), n, replace=False)] if len(X) > n else X
+
+
+def sliced_wasserstein(X, Y, n_directions=200, random_state=0):
+    """Sliced 2-Wasserstein distance between two samples of equal size.
+
+    Both samples are projected on ``n_directions`` random unit directions (the same for
+    both, fixed by ``random_state``); on each direction the 2-Wasserstein distance of two
+    empirical measures of equal size is the root mean squared difference of their sorted
+    projections. Returns the root mean over the directions of those squared distances.
+    """
+    X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+    if X.shape != Y.shape:
+        raise ValueError(f"samples of equal shape expected, got {X.shape} and {Y.shape}")
+    directions = np.random.default_rng(random_state).standard_normal((X.shape[1], n_directions))
+    directions /= np.linalg.norm(directions, axis=0)
+    gap = np.sort(X @ directions, axis=0) - np.sort(Y @ directions, axis=0)
+    return float(np.sqrt(np.mean(gap**2)))
+
+
+def median_bandwidth(X):
+    """Median pairwise Euclidean distance of the rows of ``X`` (the median heuristic)."""
+    X = np.asarray(X, dtype=float)
+    sq = np.sum(X**2, axis=1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * X @ X.T, 0.0)
+    return float(np.sqrt(np.median(d2[np.triu_indices(len(X), k=1)])))
+
+
+def mmd2(X, Y, bandwidth):
+    """Unbiased squared maximum mean discrepancy with the kernel exp(-|x-y|^2 / (2 h^2)).
+
+    Its expectation is 0 when ``X`` and ``Y`` come from the same distribution, so values of
+    either sign near 0 mean "indistinguishable at this sample size".
+    """
+    X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+
+    def gram(A, B):
+        d2 = np.sum(A**2, 1)[:, None] + np.sum(B**2, 1)[None, :] - 2.0 * A @ B.T
+        return np.exp(-np.maximum(d2, 0.0) / (2.0 * bandwidth**2))
+
+    m, n = len(X), len(Y)
+    kxx, kyy, kxy = gram(X, X), gram(Y, Y), gram(X, Y)
+    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1))
+                 + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2.0 * kxy.mean())
+
+
+def two_sample_distances(generated, X_test, bandwidth, seed=0):
+    """Sliced W2 and MMD^2 of ``generated`` (subsampled to ``len(X_test)``) to ``X_test``."""
+    sample = _equal_size(np.asarray(generated), len(X_test), np.random.default_rng(seed))
+    return sliced_wasserstein(sample, X_test), mmd2(sample, X_test, bandwidth)
+
+
 def _timed(make):
     start = time.perf_counter()
     model = make()
@@ -130,6 +192,12 @@ def bench_case(case):
     kde, t_kde = _timed(lambda: cv_kernel_density(X_train))
 
     held_out = float(np.median(space.distance(X_test)))
+    # The floor of the two-sample distances: a second held-out draw of the same size.
+    X_second, _ = space.sample(len(X_test), noise=noise, random_state=1)
+    bandwidth = median_bandwidth(X_test)
+    floor_sw, floor_mmd = two_sample_distances(X_second, X_test, bandwidth)
+    print(f"  floor (second held-out draw): sliced W2 {floor_sw:.4f}, MMD^2 {floor_mmd:.2e}",
+          flush=True)
     models = [
         ("ScoreDiffusionDensity", density, t_density, lambda m: m.sample(N_GENERATED, 0)),
         ("StratifiedVAEMixture", vae, t_vae, lambda m: m.sample(N_GENERATED, random_state=0)[0]),
@@ -139,7 +207,9 @@ def bench_case(case):
     rows = {}
     for label, model, fit_time, draw in models:
         log_likelihood = float(np.mean(model.score_samples(X_test)))
-        ratio = float(np.median(space.distance(draw(model))) / held_out)
+        generated = draw(model)
+        ratio = float(np.median(space.distance(generated)) / held_out)
+        sw, mmd = two_sample_distances(generated, X_test, bandwidth)
         detail = ""
         if label == "StratifiedVAEMixture":
             detail = f"latent dims {vae.latent_dims_}"
@@ -147,15 +217,18 @@ def bench_case(case):
             detail = f"{gmm.n_components} components"
         elif label.startswith("Kernel"):
             detail = f"bandwidth {kde.bandwidth:.3g}"
-        rows[label] = {"ll": log_likelihood, "ratio": ratio, "time": fit_time, "detail": detail}
+        rows[label] = {"ll": log_likelihood, "ratio": ratio, "sw": sw, "mmd": mmd,
+                       "time": fit_time, "detail": detail}
         print(f"  {label}: held-out LL {log_likelihood:.3f}, sample distance ratio "
-              f"{ratio:.2f}, fit {fit_time:.1f} s {detail}", flush=True)
-    return {"geometry": geometry, "held_out": held_out, "rows": rows}
+              f"{ratio:.2f}, sliced W2 {sw:.4f}, MMD^2 {mmd:.2e}, fit {fit_time:.1f} s "
+              f"{detail}", flush=True)
+    return {"geometry": geometry, "held_out": held_out, "rows": rows,
+            "floor": {"sw": floor_sw, "mmd": floor_mmd}}
 
 
 def render(results):
     header = ["case", "geometry", "model", "held-out mean LL", "sample distance ratio",
-              "fit (s)", "detail"]
+              "sliced W2", "MMD^2", "fit (s)", "detail"]
     rows = []
     for name, res in results.items():
         best_peer = max(res["rows"][k]["ll"] for k in res["rows"] if "Mixture (" in k
@@ -164,19 +237,28 @@ def render(results):
             mark = " (ahead of both peers)" if (
                 label.startswith(("Score", "Stratified")) and r["ll"] > best_peer) else ""
             rows.append([name, res["geometry"], label, f"{r['ll']:.3f}{mark}",
-                         f"{r['ratio']:.2f}", f"{r['time']:.1f}", r["detail"]])
+                         f"{r['ratio']:.2f}", f"{r['sw']:.4f}", f"{r['mmd']:.2e}",
+                         f"{r['time']:.1f}", r["detail"]])
+        floor = res["floor"]
+        rows.append([name, res["geometry"], "second held-out draw (floor)", "", "",
+                     f"{floor['sw']:.4f}", f"{floor['mmd']:.2e}", "", ""])
     intro = (
         f"Date {datetime.date.today().isoformat()}; {MACHINE_NOTE}; {N_SAMPLES} points per "
         "case, 25% held out; random_state 0. The sample distance ratio is the median distance "
         f"of {N_GENERATED} generated samples to the true strata over the held-out data's "
-        "median distance (1.0 = as close as real data). The diffusion model's fit time "
-        "is from its first (uncached) run."
+        "median distance (1.0 = as close as real data). Sliced W2 (200 random directions) "
+        "and the unbiased MMD^2 (Gaussian kernel, bandwidth the median pairwise distance "
+        "of the held-out data) compare as many generated points as there are held-out "
+        "points with the held-out data; the floor row is a second independent draw of "
+        "that size from the true strata, the distance real data would reach. The "
+        "diffusion model's fit time is from its first (uncached) run."
     )
     return intro + "\n\n" + markdown_table(header, rows) + "\n\n" + summarise(results) + "\n"
 
 
 def summarise(results):
-    """Which models beat both peers, and whose samples lie within 10% of the data's distance."""
+    """Which models beat both peers (held-out LL, sliced W2), and whose samples lie within
+    10% of the data's distance."""
     peers = ("GaussianMixture (BIC)", "KernelDensity (CV)")
     lines = []
     for label in ("ScoreDiffusionDensity", "StratifiedVAEMixture"):
@@ -186,11 +268,15 @@ def summarise(results):
                  if abs(res["rows"][label]["ratio"] - 1.0) <= 0.1]
         behind = sorted(set(results) - set(ahead))
         far = sorted(set(results) - set(close))
+        closer = [name for name, res in results.items()
+                  if res["rows"][label]["sw"] < min(res["rows"][p]["sw"] for p in peers)]
         lines.append(
             f"- {label}: ahead of both peers on {len(ahead)} of {len(results)} cases"
             + (f" (not on {', '.join(behind)})" if behind else "")
             + f"; samples within 10% of the data's distance on {len(close)} of {len(results)}"
-            + (f" (not on {', '.join(far)})" if far else "") + "."
+            + (f" (not on {', '.join(far)})" if far else "")
+            + f"; sliced W2 to held-out data below both peers' on {len(closer)} of "
+            f"{len(results)}."
         )
     return "\n".join(lines)
 
