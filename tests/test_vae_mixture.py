@@ -12,7 +12,12 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import NearestNeighbors
 
 from sklearn_strata.mixture import StratifiedVAEMixture, one_standard_error_refit
-from sklearn_strata.mixture._vae_network import MixtureEMStep, MixtureWarmup, VAEMixtureModule
+from sklearn_strata.mixture._vae_network import (
+    HoldThenCosine,
+    MixtureEMStep,
+    MixtureWarmup,
+    VAEMixtureModule,
+)
 
 from ._fast import FAST_VAE
 
@@ -294,6 +299,48 @@ def test_one_standard_error_refit_in_grid_search():
     ).fit(X)
     assert grid.best_params_ == grid.cv_results_["params"][grid.best_index_]
     assert hasattr(grid.best_estimator_, "latent_dims_")
+
+
+def test_one_standard_error_refit_prefers_fewest_latent_dimensions_on_ties():
+    """Nested candidates that tie go to the one of the smallest total latent dimension,
+    wherever it stands in the grid; a candidate below the one-SE band is never chosen."""
+    params = [{"latent_dims": [3, 1, 0]}, {"latent_dims": [2, 1, 0]},
+              {"latent_dims": [1, 1, 0]}, {"latent_dims": [2, 2, 0]}]
+    cv_results = {
+        "params": params,
+        "mean_test_score": np.array([25.01, 25.00, 16.3, 25.02]),
+        "std_test_score": np.array([0.07, 0.07, 0.45, 0.07]),
+        **{f"split{k}_test_score": np.zeros(4) for k in range(5)},
+    }
+    assert one_standard_error_refit(cv_results) == 1
+    # [2, 1, 0] more than one standard error (0.07 / sqrt(5)) below the best: not eligible;
+    # [3, 1, 0] and [2, 2, 0] have the same total latent dimension: the better score wins
+    cv_results["mean_test_score"] = np.array([25.01, 24.9, 16.3, 25.02])
+    assert one_standard_error_refit(cv_results) == 3
+
+
+def test_learning_rate_is_held_then_annealed(lollipop):
+    """Constant, then a cosine decay over the last quarter of the epochs: at a constant rate
+    to the end the decoders jitter and inflate the learned noise by a different amount in
+    every fit, which decided the sieve (issue #15); a decay from the start can leave a
+    collapsed component on its plateau."""
+    X, _ = lollipop
+    est = _small(max_epochs=12).fit(X)
+    lrs = np.asarray(est.net_.history[:, "event_lr"])
+    assert len(lrs) == 12
+    np.testing.assert_allclose(lrs[:10], est.lr)
+    assert np.all(np.diff(lrs[9:]) < 0) and lrs[-1] < 0.3 * est.lr
+    # the schedule's factor is a picklable object, not a lambda
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(restored.score_samples(X[:5]), est.score_samples(X[:5]))
+
+
+def test_hold_then_cosine_factor():
+    factor = HoldThenCosine(100, 0.25)
+    values = np.array([factor(epoch) for epoch in range(100)])
+    np.testing.assert_allclose(values[:76], 1.0)
+    assert np.all(np.diff(values[75:]) < 0) and 0 < values[-1] < 0.01
+    assert HoldThenCosine(1, 0.25)(0) == 1.0
 
 
 # --- the per-epoch work in skorch callbacks -------------------------------------------------

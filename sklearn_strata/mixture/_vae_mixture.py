@@ -17,6 +17,8 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import LRScheduler
+from torch.optim.lr_scheduler import LambdaLR
 
 from ..utils import (
     BaseTorchEstimator,
@@ -30,10 +32,12 @@ from ..utils import (
     to_tensor,
 )
 from ..utils._validation import rollback_on_error
-from ._vae_network import MixtureEMStep, MixtureWarmup, VAEMixtureModule
+from ._vae_network import HoldThenCosine, MixtureEMStep, MixtureWarmup, VAEMixtureModule
 
 # Fraction of the epochs during which the responsibilities stay at the initial assignment.
 _WARMUP_FRACTION = 0.25
+# Fraction of the epochs, at the end, over which the learning rate decays to zero.
+_ANNEAL_FRACTION = 0.25
 # Floor of the learned decoder noise, in standardised units.
 _MIN_DECODER_NOISE = 1e-3
 # Fewest neighbors (else 3 per feature) of the local PCA that matches points to latent
@@ -218,11 +222,12 @@ class StratifiedVAEMixture(BaseTorchEstimator):
            diffusion estimators.
     max_epochs : int, default=300
         Number of passes over the data. The first quarter keeps the responsibilities at
-        the initial assignment.
+        the initial assignment; over the last quarter the learning rate decays to zero.
     batch_size : int, default=128
         Rows per optimisation step.
     lr : float, default=1e-3
-        Learning rate of the Adam optimiser.
+        Learning rate of the Adam optimiser; over the last quarter of the epochs it decays
+        to zero (cosine).
     n_importance_samples : int, default=32
         Importance samples per component of the IWAE bound used by :meth:`score_samples`,
         :meth:`predict_proba` and :meth:`predict`.
@@ -422,9 +427,20 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         # The warm-up and the EM update of the weights and noise levels are skorch
         # callbacks; under a distributed accelerator every process runs the M-step on its
         # own rows, and fit_loss_module gives every process the main one's buffers after.
+        # The learning rate is constant, then annealed to zero over the last epochs: at a
+        # constant rate to the end the decoders keep jittering, which inflates the learned
+        # noise levels by a different amount in every fit, and in the sieve that
+        # optimisation noise, not the latent dimension, decided between nested candidates
+        # (issue #15). Annealing from the start instead can leave a component on its
+        # collapsed plateau (see HoldThenCosine).
         callbacks = [
             ("warmup", MixtureWarmup(int(_WARMUP_FRACTION * self.max_epochs))),
             ("em_step", MixtureEMStep()),
+            ("anneal", LRScheduler(
+                policy=LambdaLR,
+                lr_lambda=HoldThenCosine(self.max_epochs, _ANNEAL_FRACTION),
+                step_every="epoch",
+            )),
         ]
         self._train(module, np.hstack([Xs, resp]), seed=seed, extra_callbacks=callbacks)
         self.latent_dims_ = list(latent_dims)

@@ -254,6 +254,37 @@ def _mixture_module(net):
     return module if accelerator is None else accelerator.unwrap_model(module)
 
 
+class HoldThenCosine:
+    """Learning-rate factor of epoch ``epoch``: ``1`` at first, then a cosine decay to zero
+    over the last ``anneal_fraction`` of ``n_epochs`` (a ``LambdaLR`` ``lr_lambda``).
+
+    The constant phase is the one that matters for escaping a collapsed component: a
+    component that starts as a blurred blob (its noise level near the data's spread, its
+    latent code unused) leaves that plateau only after tens of epochs, and a rate that
+    decays from the start can leave it there. The final decay stops the jitter of the
+    decoders, which otherwise inflates the reconstruction error, hence the learned noise
+    levels, by a different amount in every fit.
+
+    Parameters
+    ----------
+    n_epochs : int
+        Number of epochs of training.
+    anneal_fraction : float
+        Fraction of the epochs, at the end, over which the factor decays to zero.
+    """
+
+    def __init__(self, n_epochs, anneal_fraction):
+        self.n_epochs = int(n_epochs)
+        self.anneal_fraction = float(anneal_fraction)
+
+    def __call__(self, epoch):
+        n_anneal = max(1, int(round(self.anneal_fraction * self.n_epochs)))
+        start = self.n_epochs - n_anneal
+        if epoch < start:
+            return 1.0
+        return 0.5 * (1.0 + math.cos(math.pi * min(epoch - start, n_anneal) / n_anneal))
+
+
 class MixtureWarmup(Callback):
     """Hold the responsibilities at the initial assignment during the first epochs.
 
