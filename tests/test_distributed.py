@@ -212,12 +212,21 @@ def test_accelerated_estimator_pickles(accelerator, name):
     assert_same_outputs(outputs(refit, X), expected)
 
 
-def test_accelerator_loss_decreases(accelerator):
+def test_accelerator_training_learns(accelerator):
+    # The epoch means of the denoising loss scatter by about 10% (random levels), so
+    # learning is judged on fixed draws: the denoising error of the curve blurred at 0.2.
     X = _curve(200)
-    estimator = make_estimator(
-        "diffusion", max_epochs=30, batch_size=50, accelerator=accelerator
-    ).fit(X)
-    losses = np.asarray(estimator.net_.history[:, "train_loss"])
-    assert np.all(np.isfinite(losses))
-    assert losses[-5:].mean() < losses[:5].mean()
-    assert np.all(np.isfinite(estimator.score_samples(X[:10])))
+    noisy = X + 0.2 * np.random.RandomState(0).standard_normal(X.shape)
+
+    def denoising_error(max_epochs):
+        estimator = make_estimator(
+            "diffusion", max_epochs=max_epochs, batch_size=50, accelerator=accelerator
+        ).fit(X)
+        assert np.all(np.isfinite(estimator.net_.history[:, "train_loss"]))
+        return np.mean(np.sum((estimator.denoise(noisy, 0.2) - X) ** 2, axis=1)), estimator
+
+    trained_error, trained = denoising_error(30)
+    barely_trained_error, _ = denoising_error(1)
+    # Measured over six seeds: a ratio of 0.80-0.88.
+    assert trained_error < 0.95 * barely_trained_error
+    assert np.all(np.isfinite(trained.score_samples(X[:10])))

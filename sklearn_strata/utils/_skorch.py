@@ -348,7 +348,6 @@ def fit_loss_module(
         }
         clip = GradientNormClipping(clip_norm)
         process_index = 0
-        placement.update(_fused_adamw(device))
     else:
         # skorch leaves device placement to the accelerator (device=None). Each process
         # draws its own training noise (accelerate syncs the batch order itself).
@@ -362,6 +361,7 @@ def fit_loss_module(
             "criterion": _NoCriterion,
         }
         clip = AcceleratedGradientClipping(clip_norm)
+    placement.update(_fused_adamw(device))
     # The batch order draws from ``seed``; the training noise of each process from its own
     # SeedSequence child of it.
     noise_seed = spawn_seeds(seed, process_index + 1)[process_index]
