@@ -57,7 +57,7 @@ def fitted_estimator(name, X):
     """The cached fitted estimator of a case, or a fresh fit (then cached)."""
     path = cache_path(name)
     if path.exists():
-        est, fit_time = load_pickle(path)
+        est, fit_time = load_pickle(path)[:2]
         return est, fit_time, True
     start = time.perf_counter()
     est = ScoreDimensionEstimator(random_state=0).fit(X)
