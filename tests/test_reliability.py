@@ -90,6 +90,22 @@ def test_collapsed_readings_give_way_to_the_neighbor_distances():
     np.testing.assert_array_equal(dims, readings)
 
 
+def test_unreliable_field_on_clean_data_is_confident_only_where_the_reference_agrees():
+    readings = np.array([1.0, 1.0, 2.0, 2.0])
+    margin = np.full(4, 0.4)
+    reference = np.array([1.7, 1.2, 2.3, 1.45])
+    args = (readings, margin, reference, np.ones(4, bool))
+    # Within the tolerance, so not replaced; but only the readings that round to the
+    # reference keep their confidence.
+    dims, confidence = resolve_readings(*args, False, noisy=False)
+    np.testing.assert_array_equal(dims, readings)
+    np.testing.assert_allclose(confidence, [0.0, 1.0, 1.0, 0.0])
+    # Ambient noise inflates the reference: it cannot overrule there, nor on a reliable field.
+    for reliable, noisy in [(False, True), (True, False)]:
+        _, confidence = resolve_readings(*args, reliable, noisy=noisy)
+        np.testing.assert_allclose(confidence, 1.0)
+
+
 def test_systematic_over_reading_gives_way_to_the_reference():
     readings = np.array([2.0, 2.0, 2.0])
     margin = np.full(3, 0.4)
