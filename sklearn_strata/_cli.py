@@ -43,6 +43,10 @@ def _build_parser():
     demo.add_argument("--out", default="demo_output", help="folder for the report and plots")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
     demo.add_argument("--n-samples", type=int, default=2000, help="size of the default data set")
+    demo.add_argument(
+        "--threads", type=int, default=None,
+        help="torch threads (default: one per core; 1 on a machine busy with other work)",
+    )
 
     analyze = commands.add_parser(
         "analyze",
@@ -138,7 +142,8 @@ def main(argv=None):
         if args.command == "demo":
             from ._demo import run_demo
 
-            run_demo(out=args.out, seed=args.seed, n_samples=args.n_samples)
+            run_demo(out=args.out, seed=args.seed, n_samples=args.n_samples,
+                     n_threads=args.threads)
             return 0
         return _analyze(args)
     except KeyboardInterrupt:

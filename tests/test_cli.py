@@ -93,7 +93,11 @@ def test_demo_command_is_kept(capsys, monkeypatch):
     calls = []
     monkeypatch.setattr("sklearn_strata._demo.run_demo", lambda **kwargs: calls.append(kwargs))
     assert main(["demo", "--out", "somewhere", "--seed", "3", "--n-samples", "500"]) == 0
-    assert calls == [dict(out="somewhere", seed=3, n_samples=500)]
+    assert main(["demo", "--threads", "1"]) == 0
+    assert calls == [
+        dict(out="somewhere", seed=3, n_samples=500, n_threads=None),
+        dict(out="demo_output", seed=0, n_samples=2000, n_threads=1),
+    ]
 
 
 @pytest.mark.parametrize(
