@@ -90,6 +90,31 @@ def test_collapsed_readings_give_way_to_the_neighbor_distances():
     np.testing.assert_array_equal(dims, readings)
 
 
+def test_unreliable_field_keeps_readings_above_the_reference_unless_they_fill_the_span():
+    # A 10-dimensional stratum that is small for its dimension: the reference reads it
+    # low (7.4-7.6), the field right (10), in data spanning 16 directions.
+    readings = np.array([10.0, 10.0])
+    reference = np.array([7.4, 7.6])
+    dims, confidence = resolve_readings(readings, np.full(2, 0.1), reference, np.ones(2, bool),
+                                        False, noisy=False, span=16)
+    np.testing.assert_array_equal(dims, readings)
+    # Above the reference by more than its tolerance: they stand, but are not trusted.
+    np.testing.assert_allclose(confidence, 0.0)
+    # A curved 2-d stratum in a 3-d span read as 3: where that exceeds the reference by
+    # more than the tolerance, the field resolved no normal direction.
+    readings = np.array([3.0, 3.0])
+    reference = np.array([2.0, 2.6])
+    args = (readings, np.full(2, 0.4), reference, np.ones(2, bool))
+    dims, confidence = resolve_readings(*args, False, noisy=False, span=3)
+    np.testing.assert_array_equal(dims, [2.0, 3.0])
+    # The reading that rounds to its reference is confirmed.
+    np.testing.assert_allclose(confidence, [0.0, 1.0])
+    # A reliable field keeps both; without a span the over-reading stands too.
+    for reliable, span in [(True, 3), (False, None)]:
+        dims, _ = resolve_readings(*args, reliable, noisy=False, span=span)
+        np.testing.assert_array_equal(dims, readings)
+
+
 def test_unreliable_field_on_clean_data_is_confident_only_where_the_reference_agrees():
     readings = np.array([1.0, 1.0, 2.0, 2.0])
     margin = np.full(4, 0.4)

@@ -28,7 +28,7 @@ from ._readings import (
     normal_bundle_dimension,
     tangent_spectrum,
 )
-from ._reference import NeighborDistanceReference, noise_reach
+from ._reference import NeighborDistanceReference, noise_free_span, noise_reach
 
 _BATCH = 256
 _MAX_LEVEL_SELECTION_POINTS = 600
@@ -90,12 +90,14 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         ``0.5 + 0.2 * reference`` and so do at least 80% of the point's 50 nearest
         neighbors: a stratum read at a level too coarse for it (a small circle beside a
         large disk, a tightly wound helix). (b) The field is not reliable
-        (``field_reliable_`` is False), the reading differs from the reference by more
-        than ``0.5 + 0.2 * reference`` (twice that when ambient noise was detected, which
-        inflates the reference) and the point's 10th neighbor lies beyond the reach of
-        the ambient noise (estimated from the trailing principal variances; within it the
-        neighbor distances measure the noise): a stratum of high dimension for the
-        sample size, whose readings collapse towards 0.
+        (``field_reliable_`` is False) and either the reading lies below the reference by
+        more than ``0.5 + 0.15 * reference`` (``1 + 0.4 * reference`` when ambient noise
+        was detected, which inflates the reference) where the point's 10th neighbor lies
+        beyond the reach of the ambient noise (estimated from the trailing principal
+        variances; within it the neighbor distances measure the noise): a stratum of high
+        dimension for the sample size, whose readings collapse towards 0; or the reading
+        is the number of directions the data span and exceeds the reference by more than
+        ``0.5 + 0.2 * reference``: the field resolved no normal direction there.
     dimension_confidence_ : ndarray of shape (n_samples,)
         Reliability of each training point's dimension, in ``[0, 1]``: the margin of
         the field's reading from its rounding threshold over 0.3, capped at 1 (so a
@@ -120,7 +122,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
     reference_dimension_pw_ : ndarray of shape (n_samples,)
         Independent estimate of the local dimension from the distances to the neighbors:
         the maximum-likelihood TwoNN estimate (Facco et al., 2017) pooled over each
-        point's 50 nearest training points.
+        point's 50 nearest training points, corrected for the sample size (it reads low
+        above about 5 dimensions): mapped to the dimension of the standard normal whose
+        as many points read the same on average.
     dimension_ : float
         Most frequent local dimension of the training points.
     n_features_in_ : int
@@ -209,6 +213,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         # resolves no stratum.
         degenerate = degenerate_level(dimensions, X.shape[1])
         self._noise_reach = noise_reach(X)
+        self._span = noise_free_span(X)
         self.field_reliable_ = (
             field_is_reliable(margin, self.denoising_gain_) and not degenerate
         )
@@ -302,6 +307,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             noisy=self._noise_reach > 0,
             over_share=self._over_read[neighbors].mean(axis=1),
             linear_field=is_linear(self.denoising_gain_),
+            span=getattr(self, "_span", None),
         )
 
     def _resolved(self, X):
