@@ -90,6 +90,18 @@ def cache_path(name, n_samples=None):
     return CACHE_DIR / f"score_dim_{name}_n{n}.pkl"
 
 
+def read_again(estimator, X):
+    """A cached ``ScoreDimensionEstimator`` with its trained score model read by today's code.
+
+    The same result as a fresh ``ScoreDimensionEstimator(random_state=0).fit(X)`` (the
+    model's seed comes from the same stream), without the training: the cache stays valid
+    while only the readings, the level selection or the reference change.
+    """
+    from sklearn_strata import ScoreDimensionEstimator
+
+    return ScoreDimensionEstimator(estimator.score_model_, random_state=0).fit(X)
+
+
 def load_pickle(path):
     with open(path, "rb") as handle:
         return pickle.load(handle)
