@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/bench_dimension.py [case ...]
+    python benchmarks/bench_dimension.py --peers-only [case ...]   # peers' cache only
 
 Per case: fit ``ScoreDimensionEstimator(random_state=0)`` (cached with pickle under
 ``benchmarks/.cache/`` for ``bench_strata.py``), the accuracy (fraction of exact rounded
@@ -79,7 +80,24 @@ def peer_dimensions(peer, X, k):
     return est.fit_transform_pw(X, n_neighbors=k, n_jobs=1)
 
 
-def run_peer(peer, X, true):
+def run_peer(peer, X, true, name=None):
+    """Best accuracy of a peer over ``PEER_NEIGHBORS`` (cached per case when named).
+
+    The peers do not change with our code: their results are kept in
+    ``benchmarks/.cache/dim_peer_<case>_<peer>_n<n>.json``, so that a rerun (or
+    ``--peers-only`` in several processes beforehand) only reads our estimator again.
+    """
+    path = None if name is None else CACHE_DIR / f"dim_peer_{name}_{peer}_n{X.shape[0]}.json"
+    if path is not None and path.exists():
+        return json.loads(path.read_text())
+    best = _best_peer_run(peer, X, true)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(best))
+    return best
+
+
+def _best_peer_run(peer, X, true):
     best = None
     for k in PEER_NEIGHBORS:
         start = time.perf_counter()
@@ -150,7 +168,7 @@ def bench_case(case):
             res["methods"][method] = "error"
             print(f"  method {method}: error {type(exc).__name__}: {exc}", flush=True)
     for peer in PEERS:
-        res["peers"][peer] = run_peer(peer, X, true)
+        res["peers"][peer] = run_peer(peer, X, true, name)
     return res
 
 
@@ -265,9 +283,19 @@ def render(results):
     return "\n".join(lines)
 
 
+def peers_only(names):
+    """Fill the peers' cache of the selected cases (run in several processes at once)."""
+    for case in select_cases(names):
+        X, _, true, _ = make_case(case)
+        for peer in PEERS:
+            print(case[0], peer, run_peer(peer, X, true, case[0]), flush=True)
+
+
 def main(argv=None):
     torch.set_num_threads(1)
     names = sys.argv[1:] if argv is None else argv
+    if "--peers-only" in names:
+        return peers_only([name for name in names if name != "--peers-only"])
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     for case in select_cases(names):
         res = bench_case(case)

@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/bench_fit_time.py [--sizes 2000 5000 ...] [--estimators dimension ...]
+                                        [--step-times]
 
 Data: the ``line_disk_ball`` preset in R^10 with noise 0.01
 (``make_line_disk_ball(n, ambient_dim=10, noise=0.01, random_state=0, return_space=True)``),
@@ -47,6 +48,7 @@ from sklearn_strata import (
     StratumCounter,
 )
 from sklearn_strata.datasets import make_line_disk_ball
+from sklearn_strata.utils._torch import training_dtype
 
 HEADING = "## Fit time (bench_fit_time.py)"
 SIZES = (2000, 5000, 20_000, 100_000)
@@ -148,16 +150,53 @@ def bench_size(n, names, n_held_out):
     return rows
 
 
+def step_times(n_samples=5000, epochs=20):
+    """Milliseconds per training step of the default diffusion model, by precision and threads.
+
+    Best of two fits of ``epochs`` epochs (19 steps each) on ``n_samples`` points of the
+    same case, for float32 and bfloat16 on one and two threads.
+    """
+    X, _ = make_line_disk_ball(n_samples, ambient_dim=10, noise=0.01, random_state=0)
+    n_steps = epochs * (n_samples // 256)
+    rows = []
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        row = [str(threads)]
+        for precision in ("float32", "bfloat16"):
+            best = np.inf
+            for _ in range(2):
+                model = ScoreDiffusionDensity(
+                    max_epochs=epochs, training_precision=precision, random_state=0
+                )
+                start = time.perf_counter()
+                model.fit(X)
+                best = min(best, time.perf_counter() - start)
+            row.append(f"{1e3 * best / n_steps:.1f}")
+        print("step times (ms), threads/float32/bfloat16:", row, flush=True)
+        rows.append(row)
+    return (
+        f"\n\nTraining step of the default `ScoreDiffusionDensity` (width 256, batches of 256, "
+        f"{n_samples} points), ms per step including the data and the optimizer, best of two "
+        f"fits of {n_steps} steps:\n\n"
+        + markdown_table(["torch threads", "float32", "bfloat16"], rows)
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--estimators", nargs="+", choices=ESTIMATORS, default=list(ESTIMATORS))
     parser.add_argument("--held-out", type=int, default=N_HELD_OUT)
     parser.add_argument(
+        "--step-times", action="store_true",
+        help="also time a training step in float32 and bfloat16 on 1 and 2 threads",
+    )
+    parser.add_argument(
         "--threads", type=int, default=torch.get_num_threads(),
         help="torch threads (default: torch's own, one per core)",
     )
     args = parser.parse_args(argv)
+    steps = step_times() if args.step_times else ""
     torch.set_num_threads(args.threads)
     rows = []
     for n in args.sizes:
@@ -175,7 +214,10 @@ def main(argv=None):
         f"the mean and median log-likelihood of {args.held_out} held-out points "
         "(`space.sample(n, noise=0.01, random_state=1)` of the same space). "
         "Every fit starts from scratch (the counter and the VAE mixture fit their own score "
-        "models).\n\n" + markdown_table(header, rows)
+        "models). The diffusion models train their matrix products in "
+        f"{training_dtype('auto', torch.device('cpu'))} (`training_precision=\"auto\"`).\n\n"
+        + markdown_table(header, rows)
+        + steps
     )
     print("\n" + body)
     write_section(HEADING, body)

@@ -12,18 +12,19 @@ from sklearn_strata import (
 from ._fast import FAST_DIFFUSION, FAST_VAE, NOISE_LEVEL
 
 # The fast configurations (the checks test the API contract, not accuracy), left unseeded:
-# the checks set random_state themselves where they need it.
+# the checks set random_state themselves where they need it. They train in float32, so
+# that the checks see the same models on every machine (the default precision depends on
+# the CPU).
 UNSEEDED = {"random_state": None}
+DIFFUSION = {**FAST_DIFFUSION, **UNSEEDED, "training_precision": "float32"}
 
 
 def _fast_dimension_estimator():
-    return ScoreDimensionEstimator(
-        ScoreDiffusionDensity(**{**FAST_DIFFUSION, **UNSEEDED}), noise_level=NOISE_LEVEL
-    )
+    return ScoreDimensionEstimator(ScoreDiffusionDensity(**DIFFUSION), noise_level=NOISE_LEVEL)
 
 
 ESTIMATORS = [
-    ScoreDiffusionDensity(**{**FAST_DIFFUSION, **UNSEEDED}),
+    ScoreDiffusionDensity(**DIFFUSION),
     _fast_dimension_estimator(),
     StratumCounter(_fast_dimension_estimator()),
     StratifiedVAEMixture(**{**FAST_VAE, **UNSEEDED}),

@@ -18,6 +18,7 @@ from ..utils import (
     spawn_seeds,
     to_tensor,
 )
+from ..utils._torch import training_dtype
 from ..utils._validation import rollback_on_error
 from ._network import DenoisingNetwork, denoiser_jacobian
 from ._ode import log_density
@@ -98,6 +99,14 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         Above this many features, the divergence in :meth:`score_samples` is Hutchinson's
         estimate with fixed probes (deterministic for a fixed ``random_state``) instead
         of the exact trace of the Jacobian.
+    training_precision : {"auto", "float32", "bfloat16"}, default="auto"
+        Precision of the network's matrix products during training (bfloat16 through
+        :func:`torch.autocast`; weights, loss and optimizer stay in float32; inference is
+        always float32). ``"auto"`` takes bfloat16 on a CPU with AMX units (Intel Xeon
+        4th generation and later), where a training step on one thread is 1.3-1.7 times
+        faster at the same accuracy on every preset (on two threads no faster), and
+        float32 elsewhere, CUDA included. A model trained in bfloat16 differs from one
+        trained in float32 with the same ``random_state``.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and infer. ``"auto"`` takes CUDA when it is available.
     random_state : int, RandomState instance or None, default=None
@@ -132,6 +141,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         :meth:`score_samples` is the log-density of the data blurred at this level.
     device_ : torch.device
         Device the model lives on.
+    training_precision_ : str
+        Precision the matrix products were trained in: ``"float32"`` or ``"bfloat16"``.
     loss_curve_ : list of float
         Mean training loss of every epoch (from ``net_.history``), as in
         :class:`~sklearn.neural_network.MLPRegressor`.
@@ -168,6 +179,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         "n_sampling_steps": [Interval(Integral, 1, None, closed="left")],
         "n_ode_steps": [Interval(Integral, 1, None, closed="left")],
         "max_exact_divergence": [Interval(Integral, 0, None, closed="left")],
+        "training_precision": [StrOptions({"auto", "float32", "bfloat16"})],
     }
 
     def __init__(
@@ -181,6 +193,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         n_sampling_steps=200,
         n_ode_steps=40,
         max_exact_divergence=32,
+        training_precision="auto",
         device="cpu",
         random_state=None,
         verbose=False,
@@ -194,6 +207,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         self.n_sampling_steps = n_sampling_steps
         self.n_ode_steps = n_ode_steps
         self.max_exact_divergence = max_exact_divergence
+        self.training_precision = training_precision
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -238,6 +252,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
                 basis=basis, head_dim=head_dim, tail_variance=tail_variance,
                 t_min=schedule.time_of_smoothing_level(_smallest_level(tail_variance)),
             )
+        module.training_dtype = training_dtype(self.training_precision, self.device_)
+        self.training_precision_ = str(module.training_dtype).removeprefix("torch.")
         batch_size = min(self.batch_size, X.shape[0])
         max_epochs = self.max_epochs
         if max_epochs == "auto":

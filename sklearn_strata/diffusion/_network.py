@@ -147,7 +147,12 @@ class DenoisingNetwork(nn.Module):
         alpha, sigma = self.schedule.alpha_sigma(t)
         level = sigma / alpha
         z = z0 + level[:, None] * eps
-        eps_hat = (z - self._denoise_head(z, level)) / level[:, None]
+        # The matrix products may run in bfloat16 (``training_dtype``); the skip
+        # connection and the loss stay in float32.
+        dtype = getattr(self, "training_dtype", torch.float32)
+        with torch.autocast(z.device.type, dtype=dtype, enabled=dtype != torch.float32):
+            denoised = self._denoise_head(z, level)
+        eps_hat = (z - denoised.float()) / level[:, None]
         return ((eps_hat - eps) ** 2).sum(dim=1)
 
 
