@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml setup.cfg
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 	$(MAKE) test-newest-numpy
 
 # The data sets (with the numpy.trapz workaround for geomstats 2.8.0) and one estimator fit

@@ -15,6 +15,19 @@ from sklearn_strata import ScoreDimensionEstimator, StratumCounter
 
 from ._fitted import FIT_WARNINGS, dimension_estimator, preset
 
+
+def _on_one_worker(cases, noise_of=lambda case: case[1]):
+    """Parameters marked so that each preset's tests share one xdist worker.
+
+    ``make test`` runs ``pytest -n 2 --dist loadgroup``: a preset's fit (20-30 s) is then
+    made once for all the tests that read it, instead of once per worker.
+    """
+    return [
+        pytest.param(*case, marks=pytest.mark.xdist_group(f"{case[0]}-{noise_of(case)}"))
+        for case in cases
+    ]
+
+
 DIMENSION_CASES = [
     ("lollipop", 0.0),
     ("sphere_line", 0.0),
@@ -23,7 +36,7 @@ DIMENSION_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name, noise", DIMENSION_CASES)
+@pytest.mark.parametrize("name, noise", _on_one_worker(DIMENSION_CASES))
 def test_local_dimension_accuracy_in_r10(name, noise):
     X, y, space = preset(name, noise=noise)
     estimator = dimension_estimator(name, noise=noise)
@@ -41,7 +54,7 @@ ALL_PRESETS = sorted({(name, noise) for name, noise in DIMENSION_CASES}
                                                  "disjoint_circles", "crossing_planes"]})
 
 
-@pytest.mark.parametrize("name, noise", ALL_PRESETS)
+@pytest.mark.parametrize("name, noise", _on_one_worker(ALL_PRESETS))
 def test_reliability_is_silent_and_high_on_every_preset(name, noise):
     estimator = dimension_estimator(name, noise=noise)
     assert FIT_WARNINGS[(name, 3000, 10, noise, 0)] == []
@@ -60,7 +73,7 @@ STRATA_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name, true_dims", STRATA_CASES)
+@pytest.mark.parametrize("name, true_dims", _on_one_worker(STRATA_CASES, lambda case: 0.0))
 def test_stratum_counter_finds_count_dimensions_and_labels(name, true_dims):
     X, y, _ = preset(name)
     counter = StratumCounter(dimension_estimator(name)).fit(X)

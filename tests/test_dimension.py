@@ -45,6 +45,9 @@ def test_outputs_and_attributes():
     np.testing.assert_allclose(gram, np.broadcast_to(np.eye(4), gram.shape), atol=1e-5)
 
 
+# The tests that read circles_model() share one xdist worker (``--dist loadgroup``), so
+# that its fit is made once.
+@pytest.mark.xdist_group("circles")
 @pytest.mark.parametrize("method", ["jacobian", "flipd", "normal_bundle"])
 def test_every_method_reads_circles_as_one_dimensional(method):
     X, model = circles_model()
@@ -89,6 +92,7 @@ def test_invariant_to_translation_and_uniform_scaling(scale, shift):
     assert moved.noise_level_ == pytest.approx(scale * base.noise_level_, rel=1e-3)
 
 
+@pytest.mark.xdist_group("circles")
 def test_invariant_to_rotation_and_row_order():
     X, model = circles_model()
     rng = np.random.RandomState(0)
