@@ -89,6 +89,35 @@ def _joblib_round_trip(estimator, tmp_path):
 ROUND_TRIPS = {"pickle": _pickle_round_trip, "joblib": _joblib_round_trip}
 
 
+def _without(estimator, names):
+    """A pickled copy of ``estimator`` as an older version would have written it."""
+    state = estimator.__getstate__()
+    for name in names:
+        state.pop(name, None)
+    return state
+
+
+def test_models_pickled_before_calibration_and_precision_still_load():
+    estimator, _ = _fitted("dimension")
+    old = pickle.loads(pickle.dumps(estimator))
+    # Before this version: no training precision, no span, an uncalibrated reference.
+    model = old.score_model_
+    model.__setstate__(_without(model, ["training_precision", "training_precision_"]))
+    old.__setstate__(_without(old, ["_span"]))
+    reference = old._reference
+    reference.__setstate__(_without(reference, ["calibrate", "smooth", "pooled_"]))
+    assert model.get_params()["training_precision"] == "float32"
+    assert model.training_precision_ == "float32"
+    assert clone(model).get_params() == model.get_params()
+    assert not reference.calibrate and not reference.smooth
+    # Its references are read as they were computed, and every method still runs.
+    assert np.all(np.isfinite(reference.predict(X_TRAIN[:20])[0]))
+    assert old.transform(X_TRAIN[:20]).shape == (20, 1)
+    # The score model itself is untouched: the same log-densities as before the pickle.
+    np.testing.assert_array_equal(model.score_samples(X_TRAIN[:20]),
+                                  estimator.score_model_.score_samples(X_TRAIN[:20]))
+
+
 @pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize("round_trip", ROUND_TRIPS)
 def test_round_trip_gives_identical_outputs(name, round_trip, tmp_path):

@@ -268,6 +268,13 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         )
         return self
 
+    def __setstate__(self, state):
+        # Pickled before training_precision existed: such models trained in float32.
+        state.setdefault("training_precision", "float32")
+        if "net_" in state:
+            state.setdefault("training_precision_", "float32")
+        super().__setstate__(state)
+
     @property
     def _module(self):
         return self.net_.module_
