@@ -53,7 +53,7 @@ def simulate_reference_means(n_samples, dimensions, n_repeats=1, seed=0):
     means = np.empty(len(dimensions))
     for i, dimension in enumerate(dimensions):
         runs = [
-            NeighborDistanceReference(calibrate=False, smooth=False)
+            NeighborDistanceReference(calibrate=False, smooth=False, local_pca=False)
             .fit(rng.standard_normal((n_samples, dimension)))
             .reference_.mean()
             for _ in range(n_repeats)

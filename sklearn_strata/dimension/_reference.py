@@ -16,6 +16,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ..diffusion._subspace import principal_split
 from ._calibration import calibrate_reference
+from ._local_pca import flat_dimension
 
 
 def _log_ratios(distances):
@@ -46,6 +47,11 @@ class NeighborDistanceReference:
         scatters by about a seventh of its value (1.4 at 10 dimensions, enough to
         contradict a right reading); the mean over the neighbors scatters about half as
         much (measured on the presets and BenchmarkManifolds).
+    local_pca : bool, default=True
+        Whether, where the calibrated estimate reads 10 or more, a point takes the count
+        of principal directions of its neighborhood instead when the two agree within
+        the estimate's known bias (:func:`~._local_pca.flat_dimension`): exact on flat
+        strata of high dimension, where every neighbor-distance estimate reads low.
 
     Attributes
     ----------
@@ -54,22 +60,28 @@ class NeighborDistanceReference:
     pooled_ : ndarray of shape (n_samples,)
         The (calibrated) estimate pooled over each training point's own neighbors, before
         any smoothing.
+    flat_dimension_ : ndarray of shape (n_samples,)
+        The principal count of each training point where ``local_pca`` accepted it, NaN
+        elsewhere. A row most of whose neighbors have one takes their mean count as its
+        reference.
     sampling_scale_ : ndarray of shape (n_samples,)
         Distance of every training point to its ``SAMPLING_NEIGHBOR``-th neighbor.
     indices_ : ndarray of shape (n_samples, n_neighbors)
         The pooled neighbors of every training point (itself first).
     """
 
-    def __init__(self, n_neighbors=50, calibrate=True, smooth=True):
+    def __init__(self, n_neighbors=50, calibrate=True, smooth=True, local_pca=True):
         self.n_neighbors = n_neighbors
         self.calibrate = calibrate
         self.smooth = smooth
+        self.local_pca = local_pca
 
     def __setstate__(self, state):
         # Pickled before the calibration and smoothing existed: the references stay as
         # they were computed.
         state.setdefault("calibrate", False)
         state.setdefault("smooth", False)
+        state.setdefault("local_pca", False)
         self.__dict__.update(state)
 
     def fit(self, X):
@@ -84,6 +96,10 @@ class NeighborDistanceReference:
             self.log_ratios_ = np.zeros(X.shape[0])
         self.pooled_ = self._pooled(indices)
         self.reference_, self.sampling_scale_, self.indices_ = self._around(distances, indices)
+        self.flat_dimension_ = np.full(X.shape[0], np.nan)
+        if self.local_pca:
+            self.flat_dimension_ = flat_dimension(X, self.reference_, indices)
+            self.reference_ = self._around(distances, indices)[0]
         return self
 
     def predict(self, X):
@@ -107,6 +123,14 @@ class NeighborDistanceReference:
     def _around(self, distances, indices):
         """:meth:`predict` from the training neighbors of each row."""
         reference = self.pooled_[indices].mean(axis=1) if self.smooth else self._pooled(indices)
+        flat = getattr(self, "flat_dimension_", None)
+        if flat is not None and np.isfinite(flat).any():
+            # Where most neighbors took their principal count, so does the row.
+            around = flat[indices]
+            counted = np.isfinite(around)
+            majority = counted.mean(axis=1) > 0.5
+            reference = reference.copy()
+            reference[majority] = np.nanmean(around[majority], axis=1)
         return reference, distances[:, min(SAMPLING_NEIGHBOR, indices.shape[1] - 1)], indices
 
     def _pooled(self, indices):
