@@ -12,6 +12,7 @@ import pytest
 from sklearn_strata import ScoreDiffusionDensity, ScoreDimensionEstimator
 from sklearn_strata.datasets import make_lollipop, make_sphere_line_cube
 from sklearn_strata.dimension._confidence import resolve_readings
+from sklearn_strata.dimension._noise_level import select_level
 from sklearn_strata.dimension._reference import noise_reach
 
 
@@ -101,14 +102,15 @@ def test_unreliable_field_keeps_readings_above_the_reference_unless_they_fill_th
     # Above the reference by more than its tolerance: they stand, but are not trusted.
     np.testing.assert_allclose(confidence, 0.0)
     # A curved 2-d stratum in a 3-d span read as 3: where that exceeds the reference by
-    # more than the tolerance, the field resolved no normal direction.
-    readings = np.array([3.0, 3.0])
-    reference = np.array([2.0, 2.6])
-    args = (readings, np.full(2, 0.4), reference, np.ones(2, bool))
+    # more than 0.5 (even within the over-reading tolerance, as at 2.2), the field
+    # resolved no normal direction.
+    readings = np.array([3.0, 3.0, 3.0])
+    reference = np.array([2.0, 2.2, 2.6])
+    args = (readings, np.full(3, 0.4), reference, np.ones(3, bool))
     dims, confidence = resolve_readings(*args, False, noisy=False, span=3)
-    np.testing.assert_array_equal(dims, [2.0, 3.0])
+    np.testing.assert_array_equal(dims, [2.0, 2.0, 3.0])
     # The reading that rounds to its reference is confirmed.
-    np.testing.assert_allclose(confidence, [0.0, 1.0])
+    np.testing.assert_allclose(confidence, [0.0, 0.0, 1.0])
     # A reliable field keeps both; without a span the over-reading stands too.
     for reliable, span in [(True, 3), (False, None)]:
         dims, _ = resolve_readings(*args, reliable, noisy=False, span=span)
@@ -154,3 +156,15 @@ def test_noise_reach_tells_noise_from_a_smooth_trailing_structure():
     smooth = np.c_[circle, 0.02 * np.c_[np.sin(3 * t), np.cos(5 * t), np.sin(7 * t),
                                         np.cos(9 * t), np.sin(11 * t), np.cos(13 * t)]]
     assert noise_reach(smooth) == 0.0
+
+
+def test_level_selection_skips_levels_that_blur_the_whole_data():
+    # Readings of 2 with modest margins at small levels; at the top level (the data's
+    # spread) most points read 0 with large margins, the blob of the whole data set.
+    levels = np.array([0.05, 0.1, 0.2, 1.0])
+    dimensions = np.array([[2.0] * 10, [2.0] * 10, [2.0] * 10, [0.0] * 8 + [2.0] * 2])
+    margins = np.array([[0.1] * 10, [0.2] * 10, [0.15] * 10, [0.4] * 10])
+    assert select_level(dimensions, margins, 12)[0] == 3
+    assert select_level(dimensions, margins, 12, levels=levels, data_scale=1.0)[0] == 1
+    # When every level is that coarse, one is still chosen.
+    assert select_level(dimensions, margins, 12, levels=levels + 1.0, data_scale=1.0)[0] == 3

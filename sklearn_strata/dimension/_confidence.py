@@ -106,9 +106,10 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
       is :func:`over_read`), for the reference reads low where a stratum is small for its
       dimension (a 10-dimensional cube of 1,000 points beside smaller strata reads 7-8)
       while the field can still read it right;
-    - an over-read reading of the data's whole span (``span``, the number of principal
-      directions that are not noise): the field resolved no normal direction there, as at
-      levels below the sampling resolution of a curved stratum.
+    - a reading of the data's whole span (``span``, the number of principal directions
+      that are not noise) above the reference by more than 0.5: the field resolved no
+      normal direction there, as at levels below the sampling resolution of a curved
+      stratum (a stratum that fills the span reads it in the reference too).
 
     Other readings stand, unclean ones with their low confidence: within the noise's
     reach the distances to the nearest neighbors measure the noise, which the field reads
@@ -170,7 +171,9 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
         reference - dimensions > collapse_tolerance(reference, noisy)
     )
     if span is not None:
-        replaced |= over & (dimensions >= span)
+        # A reading of the whole span above the rounded reference: a stratum filling
+        # the span reads it in the reference too.
+        replaced |= (dimensions >= span) & (dimensions - reference > 0.5)
     dimensions = np.where(replaced, np.round(reference), dimensions)
     confidence = np.where(replaced, 0.0, confidence)
     if not noisy:

@@ -241,7 +241,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         readings = [self._read(X[rows], level) for level in levels]
         dimensions = np.stack([dims for dims, _ in readings])
         margins = np.stack([margin for _, margin in readings])
-        index, stability, low_margin = select_level(dimensions, margins, X.shape[1])
+        index, stability, low_margin = select_level(
+            dimensions, margins, X.shape[1], levels=levels, data_scale=model.scale_
+        )
         self.noise_level_curve_ = {
             "levels": levels,
             "mean_dimension": dimensions.mean(axis=1),

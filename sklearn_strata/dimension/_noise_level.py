@@ -33,7 +33,12 @@ def candidate_levels(spacing, min_level, n_levels=12, max_level=1.0):
     return np.geomspace(low, high, n_levels)
 
 
-def select_level(dimensions, margins, n_features, quantile=0.1):
+# Levels above this fraction of the data's principal spread blur the whole data set into
+# one blob: the readings there fall towards 0 with large margins, which must not win.
+_MAX_LEVEL_FRACTION = 0.5
+
+
+def select_level(dimensions, margins, n_features, quantile=0.1, levels=None, data_scale=None):
     """Pick the smoothing level at which the readings are cleanest.
 
     At every level each point's reading has a margin (how far it is from flipping to the
@@ -43,7 +48,9 @@ def select_level(dimensions, margins, n_features, quantile=0.1):
     level maximises a low quantile of the margins, so that it is judged by its worst-read
     points rather than by the easy bulk. Levels where nearly every point reads the full
     ambient dimension (the noise regime, where margins can be large too) or dimension 0
-    (everything blurred into one blob) are skipped unless no other level is left.
+    (everything blurred into one blob) are skipped unless no other level is left, and so
+    are levels above half the data's principal spread ``data_scale``, where a partial
+    blob reads low with large margins.
 
     Parameters
     ----------
@@ -55,6 +62,11 @@ def select_level(dimensions, margins, n_features, quantile=0.1):
         Ambient dimension ``D``.
     quantile : float, default=0.1
         Quantile of the margins maximised over the levels.
+    levels : ndarray of shape (n_levels,), default=None
+        The levels, in the units of ``data_scale``.
+    data_scale : float, default=None
+        Standard deviation of the data along its principal direction; with ``levels``,
+        levels above ``_MAX_LEVEL_FRACTION`` of it are skipped when any other is left.
 
     Returns
     -------
@@ -70,6 +82,10 @@ def select_level(dimensions, margins, n_features, quantile=0.1):
     full = (dimensions >= n_features).mean(axis=1) > 0.9
     collapsed = (dimensions <= 0).mean(axis=1) > 0.9
     eligible = ~full & ~collapsed
+    if levels is not None and data_scale is not None:
+        local = np.asarray(levels) <= _MAX_LEVEL_FRACTION * data_scale
+        if (eligible & local).any():
+            eligible &= local
     if not eligible.any():
         eligible = ~full if (~full).any() else np.ones_like(full)
     candidates = np.flatnonzero(eligible)
