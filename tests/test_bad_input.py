@@ -363,7 +363,8 @@ INVALID_PARAMS = {
         ("latent_dims", []), ("latent_dims", [-1]), ("latent_dims", [1.5]),
         ("latent_dims", [True]), ("latent_dims", [[1]]), ("hidden_dims", (0,)),
         ("hidden_dims", (8.5,)), ("hidden_dims", ()), ("hidden_dims", "wide"),
-        ("hidden_dims", None), ("decoder_noise", 0), ("decoder_noise", -1.0),
+        ("hidden_dims", None), ("max_charts", 0), ("max_charts", 2.5),
+        ("decoder_noise", 0), ("decoder_noise", -1.0),
         ("decoder_noise", np.nan), ("decoder_noise", "small"), ("decoder_noise", True),
         # the deprecated name of decoder_noise
         ("noise_level", 0), ("noise_level", -1.0), ("noise_level", np.nan),

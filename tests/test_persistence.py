@@ -299,7 +299,7 @@ def _interrupt_late(monkeypatch, name):
     elif name == "counter":
         monkeypatch.setattr(_counter, "find_strata", interrupt)
     else:
-        monkeypatch.setattr(StratifiedVAEMixture, "_log_resp_standardised", interrupt)
+        monkeypatch.setattr(StratifiedVAEMixture, "_log_joint_charts", interrupt)
 
 
 def _interrupt(monkeypatch, name, where):

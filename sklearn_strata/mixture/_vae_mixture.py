@@ -32,6 +32,7 @@ from ..utils import (
     to_tensor,
 )
 from ..utils._validation import rollback_on_error
+from ._charts import split_into_charts
 from ._vae_network import HoldThenCosine, MixtureEMStep, MixtureWarmup, VAEMixtureModule
 
 # Fraction of the epochs during which the responsibilities stay at the initial assignment.
@@ -196,7 +197,11 @@ class StratifiedVAEMixture(BaseTorchEstimator):
     the evidence lower bound of component ``k`` (a VAE with an MLP encoder and decoder). The
     weights ``pi_k`` and the noise levels ``sigma_k`` get closed-form EM updates from the
     responsibilities ``r_k(x) = softmax_k(log pi_k + ELBO_k(x))`` after every epoch; a
-    component of latent dimension ``0`` is a blurred point mass. Comparing held-out
+    component of latent dimension ``0`` is a blurred point mass. A curved stratum is
+    modelled by several components of its dimension, its *charts* (up to ``max_charts``,
+    split by k-means until each is nearly flat; they share the stratum's noise level):
+    one decoder cannot cover a closed stratum such as a circle or a torus without a
+    seam. Comparing held-out
     :meth:`score` across ``latent_dims`` (e.g. with
     :class:`~sklearn.model_selection.GridSearchCV`) is the sieve model selection.
 
@@ -213,6 +218,12 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         (components of equal dimension split their points by k-means).
     hidden_dims : tuple of int, default=(128, 128)
         Widths of the hidden layers of every encoder (decoders mirror them).
+    max_charts : int, default=4
+        Most components (charts) per stratum of dimension 1 or more. A stratum whose
+        points need more principal directions than its dimension (its ``d+1``-th
+        principal variance above 5% of its ``d``-th) is split in two by k-means, and so
+        on while a piece is curved and has at least 200 points. ``1`` gives one
+        component per stratum. The training time grows with the number of charts.
     decoder_noise : float or None, default=None
         Standard deviation of the Gaussian decoder noise, in the units of ``X``. ``None``
         learns one level per component (EM update, floored at ``1e-3`` of the data scale).
@@ -260,13 +271,17 @@ class StratifiedVAEMixture(BaseTorchEstimator):
     Attributes
     ----------
     latent_dims_ : list of int
-        Latent dimension of every component.
+        Latent dimension of every component (stratum).
     n_components_ : int
-        Number of components ``K``.
+        Number of components (strata) ``K``.
     weights_ : ndarray of shape (n_components,)
-        Mixture weights ``pi``.
+        Mixture weights ``pi`` (of every stratum: the sum of its charts' weights).
     decoder_noise_ : ndarray of shape (n_components,)
         Decoder noise level of every component, in the units of ``X``.
+    n_charts_ : ndarray of shape (n_components,)
+        Number of charts of every component.
+    chart_weights_ : ndarray of shape (n_charts_.sum(),)
+        Weight of every chart, the charts of the first component first.
     noise_level_ : ndarray of shape (n_components,)
         Deprecated alias of ``decoder_noise_``.
 
@@ -325,6 +340,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
             Hidden(StrOptions({"deprecated"})),
         ],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "max_charts": [Interval(Integral, 1, None, closed="left")],
         "stratum_counter": [None, HasMethods(["fit"])],
     }
 
@@ -337,6 +353,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         latent_dims="auto",
         *,
         hidden_dims=(128, 128),
+        max_charts=4,
         decoder_noise=None,
         max_epochs=300,
         batch_size=128,
@@ -351,6 +368,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
     ):
         self.latent_dims = latent_dims
         self.hidden_dims = hidden_dims
+        self.max_charts = max_charts
         self.decoder_noise = decoder_noise
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -410,14 +428,18 @@ class StratifiedVAEMixture(BaseTorchEstimator):
                 )
             resp = _initial_responsibilities(Xs, latent_dims, seed)
 
+        chart_dims, chart_strata, resp = split_into_charts(
+            Xs, latent_dims, resp, self.max_charts, seed
+        )
         noise = None if decoder_noise is None else decoder_noise / self.scale_
         with seeded_construction(seed):
             module = VAEMixtureModule(
                 n_features,
-                latent_dims,
+                chart_dims,
                 hidden_dims,
                 decoder_noise=noise,
                 min_decoder_noise=_MIN_DECODER_NOISE,
+                chart_strata=chart_strata,
             )
         counts = resp.sum(axis=0)
         for k, comp in enumerate(module.components):
@@ -445,14 +467,20 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         self._train(module, np.hstack([Xs, resp]), seed=seed, extra_callbacks=callbacks)
         self.latent_dims_ = list(latent_dims)
         self.n_components_ = len(latent_dims)
+        self._chart_strata = np.asarray(chart_strata)
+        self.n_charts_ = np.bincount(self._chart_strata, minlength=len(latent_dims))
 
         # Final E-step: weights from the responsibilities of the trained model.
-        resp = np.exp(self._log_resp_standardised(Xs))
+        log_joint = self._log_joint_charts(Xs)
+        resp = np.exp(log_joint - np.logaddexp.reduce(log_joint, axis=1, keepdims=True))
         weights = np.maximum(resp.mean(axis=0), 1e-6)
         module = self.net_.module_
         with torch.no_grad():
             module.log_weights.copy_(torch.as_tensor(np.log(weights / weights.sum())))
-        self.weights_ = np.exp(module.log_weights.double().cpu().numpy())
+        self.chart_weights_ = np.exp(module.log_weights.double().cpu().numpy())
+        self.weights_ = np.bincount(
+            self._chart_strata, weights=self.chart_weights_, minlength=len(latent_dims)
+        )
         self.decoder_noise_ = np.exp(module.log_noise.double().cpu().numpy()) * self.scale_
         return self
 
@@ -490,6 +518,12 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         return self.decoder_noise_
 
     def __setstate__(self, state):
+        # Estimators pickled before charts: one chart per component.
+        state.setdefault("max_charts", 1)
+        if "weights_" in state and "n_charts_" not in state:
+            state["n_charts_"] = np.ones(len(state["weights_"]), dtype=int)
+            state["chart_weights_"] = state["weights_"]
+            state["_chart_strata"] = np.arange(len(state["weights_"]))
         # Estimators pickled before the rename of noise_level to decoder_noise.
         if "decoder_noise" not in state:
             state["decoder_noise"] = state.get("noise_level")
@@ -528,12 +562,15 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         generator = make_generator(self._importance_seed, "cpu")
         return [
             torch.randn((self.n_importance_samples, d), generator=generator).to(device)
-            for d in self.latent_dims_
+            for d in self._chart_dims()
         ]
 
+    def _chart_dims(self):
+        return [self.latent_dims_[s] for s in self._chart_strata]
+
     @torch.no_grad()
-    def _log_joint_standardised(self, Xs, raw=False):
-        """``log pi_k + log p_k(x)`` (IWAE) in standardised units, shape (n, K).
+    def _log_joint_charts(self, Xs, raw=False):
+        """``log pi_c + log p_c(x)`` (IWAE) of every chart, standardised units, (n, C).
 
         With ``raw=True``, ``Xs`` is in the units of ``X`` and is standardised batch by
         batch: a standardised copy of every row would take as much memory as ``X`` (twice
@@ -551,9 +588,22 @@ class StratifiedVAEMixture(BaseTorchEstimator):
 
         floats = module.inference_floats(self.n_importance_samples)
         return fill_in_batches(
-            np.empty((len(Xs), self.n_components_)), log_joint, device=device,
+            np.empty((len(Xs), len(self._chart_strata))), log_joint, device=device,
             row_bytes=4 * floats + 24 * Xs.shape[1],
         )
+
+    def _log_joint_standardised(self, Xs, raw=False):
+        """``log pi_k + log p_k(x)`` of every component (stratum), shape (n, K).
+
+        The log-sum of the charts of each component.
+        """
+        log_joint = self._log_joint_charts(Xs, raw=raw)
+        if log_joint.shape[1] == self.n_components_:
+            return log_joint
+        out = np.empty((len(Xs), self.n_components_))
+        for k in range(self.n_components_):
+            out[:, k] = np.logaddexp.reduce(log_joint[:, self._chart_strata == k], axis=1)
+        return out
 
     def _log_resp_standardised(self, Xs, raw=False):
         log_joint = self._log_joint_standardised(Xs, raw=raw)
@@ -634,9 +684,10 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         n_samples = self._check_n_samples(n_samples)
         # The torch generator's seed comes from check_random_state(random_state).
         seed = draw_seed(random_state)
+        chart_weights = self.chart_weights_
         if component is None:
             counts = np.random.RandomState(seed).multinomial(
-                n_samples, self.weights_ / self.weights_.sum()
+                n_samples, chart_weights / chart_weights.sum()
             )
         else:
             if isinstance(component, bool) or not isinstance(component, Integral | np.integer):
@@ -646,8 +697,9 @@ class StratifiedVAEMixture(BaseTorchEstimator):
                     f"component={component} is out of range; the mixture has "
                     f"{self.n_components_} components."
                 )
-            counts = np.zeros(self.n_components_, dtype=int)
-            counts[component] = n_samples
+            # The component's charts, drawn by their weights.
+            weights = np.where(self._chart_strata == component, chart_weights, 0.0)
+            counts = np.random.RandomState(seed).multinomial(n_samples, weights / weights.sum())
         module = self.net_.module_
         module.eval()
         device = self.device_
@@ -655,7 +707,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         # Filled in place, batch by batch: a list of batches, its concatenation and the
         # rescaled copies would hold ~3 times the output at once (issue #7).
         X = np.empty((n_samples, self.n_features_in_))
-        labels = np.repeat(np.arange(self.n_components_), counts)
+        labels = np.repeat(self._chart_strata, counts)
         row_bytes = 4 * module.inference_floats(1) + 8 * self.n_features_in_
         start = 0
         for k, count in enumerate(counts):

@@ -2,7 +2,8 @@
 
 ``K`` variational auto-encoders share one ambient space; component ``k`` has a latent
 dimension ``d_k`` (possibly ``0``: a point mass blurred by the noise), a standard normal
-prior, an MLP decoder ``G_k`` and isotropic Gaussian decoder noise ``sigma_k``. The encoders
+prior, an MLP decoder ``G_k`` and isotropic Gaussian decoder noise ``sigma_k`` (shared by
+the components that are charts of one stratum, ``chart_strata``). The encoders
 and decoders follow the gradient of the negative mixture ELBO
 ``-logsumexp_k(log pi_k + ELBO_k(x))``, the loss the module's ``forward`` computes. The
 per-epoch work is done by skorch callbacks: :class:`MixtureWarmup` holds the
@@ -101,6 +102,9 @@ class VAEMixtureModule(nn.Module):
         Fixed decoder noise (standardised units), or ``None`` to learn one per component.
     min_decoder_noise : float
         Floor of the learned noise levels.
+    chart_strata : list of int or None
+        Stratum of every component. Components of one stratum (its charts) share one
+        noise level; ``None`` makes every component a stratum of its own.
     """
 
     def __init__(
@@ -110,6 +114,7 @@ class VAEMixtureModule(nn.Module):
         hidden_dims,
         decoder_noise=None,
         min_decoder_noise=1e-3,
+        chart_strata=None,
     ):
         super().__init__()
         self.n_features = int(n_features)
@@ -122,11 +127,18 @@ class VAEMixtureModule(nn.Module):
         self.min_log_noise = math.log(min_decoder_noise)
         init_noise = 1.0 if decoder_noise is None else float(decoder_noise)
         k = self.n_components
+        strata = list(range(k)) if chart_strata is None else [int(s) for s in chart_strata]
+        self.register_buffer("chart_strata", torch.tensor(strata, dtype=torch.long))
         self.register_buffer("log_weights", torch.full((k,), -math.log(k)))
-        self.register_buffer("log_noise", torch.full((k,), math.log(init_noise)))
+        self.register_buffer("log_noise", torch.full((max(strata) + 1,), math.log(init_noise)))
         self.generator = None
         self.warmup = False
         self.batch_statistics = None
+
+    def component_log_noise(self, k):
+        """Log decoder noise of component ``k``: that of its stratum."""
+        strata = getattr(self, "chart_strata", None)  # absent in modules pickled before charts
+        return self.log_noise[k if strata is None else strata[k]]
 
     # ---------------------------------------------------------------- training
 
@@ -150,7 +162,8 @@ class VAEMixtureModule(nn.Module):
                 eps = torch.randn(mu.shape, generator=generator, device=x.device, dtype=x.dtype)
                 sq = ((x - comp.decode(mu + std * eps)) ** 2).sum(-1)
                 kl = 0.5 * (mu**2 + std**2 - 1.0 - logvar).sum(-1)
-            elbos.append(_gaussian_log_density(sq, self.log_noise[k], self.n_features) - kl)
+            log_sigma = self.component_log_noise(k)
+            elbos.append(_gaussian_log_density(sq, log_sigma, self.n_features) - kl)
             sq_errs.append(sq)
         return torch.stack(elbos, 1), torch.stack(sq_errs, 1)
 
@@ -174,6 +187,12 @@ class VAEMixtureModule(nn.Module):
         weights = (resp_sum / n_rows).clamp_min(_MIN_WEIGHT)
         self.log_weights.copy_(torch.log(weights / weights.sum()))
         if self.learn_noise:
+            strata = getattr(self, "chart_strata", None)
+            if strata is not None:
+                # The charts of a stratum share its noise level.
+                n_strata = self.log_noise.shape[0]
+                resp_sum = resp_sum.new_zeros(n_strata).index_add_(0, strata, resp_sum)
+                sqerr_sum = sqerr_sum.new_zeros(n_strata).index_add_(0, strata, sqerr_sum)
             alive = resp_sum > 1e-3
             var = sqerr_sum / (self.n_features * resp_sum.clamp_min(1e-12))
             log_noise = (0.5 * torch.log(var.clamp_min(1e-30))).clamp_min(self.min_log_noise)
@@ -197,7 +216,7 @@ class VAEMixtureModule(nn.Module):
         """
         out = []
         for k, comp in enumerate(self.components):
-            log_sigma = self.log_noise[k]
+            log_sigma = self.component_log_noise(k)
             if comp.latent_dim == 0:
                 sq = ((x - comp.center) ** 2).sum(-1)
                 out.append(_gaussian_log_density(sq, log_sigma, self.n_features))
@@ -241,7 +260,7 @@ class VAEMixtureModule(nn.Module):
         device = self.log_noise.device
         z = torch.randn((n_samples, comp.latent_dim), generator=generator, device=device)
         noise = torch.randn((n_samples, self.n_features), generator=generator, device=device)
-        return comp.decode(z) + torch.exp(self.log_noise[k]) * noise
+        return comp.decode(z) + torch.exp(self.component_log_noise(k)) * noise
 
 
 # ------------------------------------------------------------------ training callbacks
