@@ -99,3 +99,16 @@ def test_mixture_pickled_before_charts_still_scores(circle_fits):
     assert old.max_charts == 1
     np.testing.assert_array_equal(old.score_samples(X[:20]), single.score_samples(X[:20]))
     np.testing.assert_array_equal(old.sample(10, random_state=0)[0], single.sample(10, random_state=0)[0])
+
+
+def test_a_latent_dimension_above_the_stratum_splits_nothing():
+    # A noisy flat disk in R^10 modelled with 3 latent dimensions (a sieve candidate): its
+    # 3rd and 4th principal variances are both noise, not a bend.
+    rng = np.random.RandomState(0)
+    radius, angle = np.sqrt(rng.uniform(size=1000)), rng.uniform(0, 2 * np.pi, 1000)
+    X = np.zeros((1000, 10))
+    X[:, 0], X[:, 1] = radius * np.cos(angle), radius * np.sin(angle)
+    X += 0.02 * rng.randn(1000, 10)
+    resp = np.ones((1000, 1))
+    for dim in (2, 3):
+        assert split_into_charts(X, [dim], resp, max_charts=4, seed=0)[0] == [dim]

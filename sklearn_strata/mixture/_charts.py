@@ -18,6 +18,9 @@ from sklearn.cluster import KMeans
 # on a unit disk gives 0.01); a half circle is above it (0.16), a quarter circle just
 # below (0.04), so a full circle ends as four charts.
 _CURVATURE_RATIO = 0.05
+# How far above the noise floor (the median of the trailing principal variances) that
+# variance must be.
+_NOISE_FACTOR = 4.0
 # Fewest points of a chart: below, its decoder has too little to learn from.
 _MIN_CHART_POINTS = 100
 
@@ -29,10 +32,21 @@ def _curvature(X):
 
 
 def _is_curved(X, dim):
+    """Whether the ``dim+1``-th principal variance of ``X`` is a bend, not noise.
+
+    It must exceed ``_CURVATURE_RATIO`` of the ``dim``-th, and the noise floor (the median
+    of the variances after it) by ``_NOISE_FACTOR``: with a latent dimension above the
+    stratum's (a sieve candidate), the ``dim``-th and ``dim+1``-th are both noise.
+    """
     if dim == 0 or dim >= X.shape[1] or len(X) < 2 * _MIN_CHART_POINTS:
         return False
     variances = _curvature(X)
-    return variances[dim] > _CURVATURE_RATIO * max(variances[dim - 1], 1e-300)
+    trailing = variances[dim + 1 :]
+    floor = np.median(trailing) if trailing.size >= 2 else 0.0
+    return bool(
+        variances[dim] > _CURVATURE_RATIO * max(variances[dim - 1], 1e-300)
+        and variances[dim] > _NOISE_FACTOR * floor
+    )
 
 
 def split_into_charts(X, latent_dims, resp, max_charts, seed):
