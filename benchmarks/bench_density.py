@@ -3,6 +3,11 @@
 Run from the repository root::
 
     python benchmarks/bench_density.py [case ...]
+    python benchmarks/bench_density.py --all-presets [case ...]
+
+``--all-presets`` runs every geometry of ``_cases.py`` (the presets of the dimension
+benchmarks, old and new) at noise 0.01 and 0.05 instead of the seven cases below, into
+its own section of RESULTS.md.
 
 Per case (noisy stratified data, 75% train / 25% held out, random_state 0):
 
@@ -281,19 +286,44 @@ def summarise(results):
     return "\n".join(lines)
 
 
+ALL_PRESETS_HEADING = "## Density on every preset (bench_density.py --all-presets)"
+ALL_PRESETS_NOISES = (0.01, 0.05)
+
+
+def all_preset_cases():
+    """Every geometry of ``_cases.CASES`` (the benchmark presets, old and new) at noise
+    0.01 and 0.05, in its own ambient dimension (the redundant-column variant left out:
+    its geometry is sphere_line_cube's)."""
+    from benchmarks._cases import CASES as PRESET_CASES
+
+    seen, cases = set(), []
+    for name, maker, ambient_dim, _ in PRESET_CASES:
+        base = name.split("_n0.")[0]
+        if base in seen or base.endswith("_redundant"):
+            continue
+        seen.add(base)
+        cases += [(f"{base}_n{noise}", maker, ambient_dim, noise, "preset")
+                  for noise in ALL_PRESETS_NOISES]
+    return cases
+
+
 def main(argv=None):
     torch.set_num_threads(1)
     names = sys.argv[1:] if argv is None else argv
-    known = {case[0]: case for case in CASES}
+    heading, cases = HEADING, CASES
+    if "--all-presets" in names:
+        names = [n for n in names if n != "--all-presets"]
+        heading, cases = ALL_PRESETS_HEADING, all_preset_cases()
+    known = {case[0]: case for case in cases}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise SystemExit(f"unknown case(s) {unknown}; known: {sorted(known)}")
     results = {}
-    for case in [known[n] for n in names] if names else CASES:
+    for case in [known[n] for n in names] if names else cases:
         results[case[0]] = bench_case(case)
     text = render(results)
     print("\n" + text)
-    write_section(HEADING, text)
+    write_section(heading, text)
     return results
 
 
