@@ -30,7 +30,8 @@ def test_a_circle_is_split_into_four_arcs_and_a_segment_stays_whole():
     for chart in range(4):
         members = chart_resp[:1000, chart] == 1.0
         assert 150 < members.sum() < 400
-        spread = np.angle(np.exp(1j * (angle[members] - np.angle(np.exp(1j * angle[members]).mean()))))
+        center = np.angle(np.exp(1j * angle[members]).mean())
+        spread = np.angle(np.exp(1j * (angle[members] - center)))
         assert np.ptp(spread) < 0.75 * np.pi
     np.testing.assert_array_equal(chart_resp[1000:, 4], 1.0)
 
@@ -98,7 +99,9 @@ def test_mixture_pickled_before_charts_still_scores(circle_fits):
     del old.net_.module_._buffers["chart_strata"]
     assert old.max_charts == 1
     np.testing.assert_array_equal(old.score_samples(X[:20]), single.score_samples(X[:20]))
-    np.testing.assert_array_equal(old.sample(10, random_state=0)[0], single.sample(10, random_state=0)[0])
+    np.testing.assert_array_equal(
+        old.sample(10, random_state=0)[0], single.sample(10, random_state=0)[0]
+    )
 
 
 def test_a_latent_dimension_above_the_stratum_splits_nothing():

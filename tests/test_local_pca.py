@@ -1,4 +1,4 @@
-"""The principal count that corrects the neighbor-distance reference on flat high-dimensional strata."""
+"""The principal count: the reference's correction on flat strata of high dimension."""
 
 import pickle
 
@@ -9,7 +9,8 @@ from sklearn_strata.dimension._reference import NeighborDistanceReference
 
 
 def _embedded(latent, ambient_dim, seed=0):
-    basis = np.linalg.qr(np.random.RandomState(seed).standard_normal((ambient_dim, latent.shape[1])))[0]
+    rng = np.random.RandomState(seed)
+    basis = np.linalg.qr(rng.standard_normal((ambient_dim, latent.shape[1])))[0]
     return latent @ basis.T
 
 
