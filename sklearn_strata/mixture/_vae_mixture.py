@@ -280,7 +280,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         Decoder noise level of every component, in the units of ``X``.
     n_charts_ : ndarray of shape (n_components,)
         Number of charts of every component.
-    chart_weights_ : ndarray of shape (n_charts_.sum(),)
+    chart_weights_ : ndarray of shape (`n_charts_.sum()`,)
         Weight of every chart, the charts of the first component first.
     noise_level_ : ndarray of shape (n_components,)
         Deprecated alias of ``decoder_noise_``.
