@@ -12,7 +12,7 @@ import pytest
 from sklearn_strata import ScoreDiffusionDensity, ScoreDimensionEstimator
 from sklearn_strata.datasets import make_lollipop, make_sphere_line_cube
 from sklearn_strata.dimension._confidence import resolve_readings
-from sklearn_strata.dimension._noise_level import select_level
+from sklearn_strata.dimension._noise_level import max_reading_level, select_level
 from sklearn_strata.dimension._reference import noise_reach
 
 
@@ -165,6 +165,11 @@ def test_level_selection_skips_levels_that_blur_the_whole_data():
     dimensions = np.array([[2.0] * 10, [2.0] * 10, [2.0] * 10, [0.0] * 8 + [2.0] * 2])
     margins = np.array([[0.1] * 10, [0.2] * 10, [0.15] * 10, [0.4] * 10])
     assert select_level(dimensions, margins, 12)[0] == 3
-    assert select_level(dimensions, margins, 12, levels=levels, data_scale=1.0)[0] == 1
+    cap = max_reading_level(data_scale=1.0, neighborhood_radius=2.0)
+    assert cap == 0.5
+    assert select_level(dimensions, margins, 12, levels=levels, max_level=cap)[0] == 1
+    # The neighborhood radius caps it too (the scale of the reference's neighborhoods).
+    assert max_reading_level(data_scale=1.0, neighborhood_radius=0.08) == 0.08
+    assert select_level(dimensions, margins, 12, levels=levels, max_level=0.08)[0] == 0
     # When every level is that coarse, one is still chosen.
-    assert select_level(dimensions, margins, 12, levels=levels + 1.0, data_scale=1.0)[0] == 3
+    assert select_level(dimensions, margins, 12, levels=levels + 1.0, max_level=cap)[0] == 3

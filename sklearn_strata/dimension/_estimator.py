@@ -21,7 +21,13 @@ from ._confidence import (
     warn_if_linear,
     warn_if_unreliable,
 )
-from ._noise_level import candidate_levels, nearest_neighbor_spacing, select_level
+from ._noise_level import (
+    LEVEL_NEIGHBORS,
+    candidate_levels,
+    max_reading_level,
+    nearest_neighbor_spacing,
+    select_level,
+)
 from ._readings import (
     flipd_dimension,
     jacobian_rank_dimension,
@@ -241,8 +247,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         readings = [self._read(X[rows], level) for level in levels]
         dimensions = np.stack([dims for dims, _ in readings])
         margins = np.stack([margin for _, margin in readings])
+        radius = nearest_neighbor_spacing(X, n_neighbors=LEVEL_NEIGHBORS, seed=seed)
         index, stability, low_margin = select_level(
-            dimensions, margins, X.shape[1], levels=levels, data_scale=model.scale_
+            dimensions, margins, X.shape[1], levels=levels,
+            max_level=max_reading_level(model.scale_, radius),
         )
         self.noise_level_curve_ = {
             "levels": levels,

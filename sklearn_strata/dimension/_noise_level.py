@@ -36,9 +36,24 @@ def candidate_levels(spacing, min_level, n_levels=12, max_level=1.0):
 # Levels above this fraction of the data's principal spread blur the whole data set into
 # one blob: the readings there fall towards 0 with large margins, which must not win.
 _MAX_LEVEL_FRACTION = 0.5
+# Neighbors whose median distance bounds the levels: the neighborhood the reference pools.
+LEVEL_NEIGHBORS = 50
 
 
-def select_level(dimensions, margins, n_features, quantile=0.1, levels=None, data_scale=None):
+def max_reading_level(data_scale, neighborhood_radius):
+    """Coarsest level the readings may be taken at.
+
+    Half the data's principal spread, and the median distance to the
+    ``LEVEL_NEIGHBORS``-th neighbor: blurred beyond the neighborhoods the reference measures,
+    strata merge into each other and surfaces into curves. The readings of a
+    self-intersecting surface with noise 0.01, taken at 1.3 times that radius (where
+    their margins were largest), were all wrong, 67% of them called reliable; every
+    preset that reads right chose a level below 0.65 times it (``benchmarks/RESULTS.md``).
+    """
+    return min(_MAX_LEVEL_FRACTION * data_scale, neighborhood_radius)
+
+
+def select_level(dimensions, margins, n_features, quantile=0.1, levels=None, max_level=None):
     """Pick the smoothing level at which the readings are cleanest.
 
     At every level each point's reading has a margin (how far it is from flipping to the
@@ -49,8 +64,8 @@ def select_level(dimensions, margins, n_features, quantile=0.1, levels=None, dat
     points rather than by the easy bulk. Levels where nearly every point reads the full
     ambient dimension (the noise regime, where margins can be large too) or dimension 0
     (everything blurred into one blob) are skipped unless no other level is left, and so
-    are levels above half the data's principal spread ``data_scale``, where a partial
-    blob reads low with large margins.
+    are levels above ``max_level`` (:func:`max_reading_level`), where blurred strata read
+    low with large margins.
 
     Parameters
     ----------
@@ -63,10 +78,9 @@ def select_level(dimensions, margins, n_features, quantile=0.1, levels=None, dat
     quantile : float, default=0.1
         Quantile of the margins maximised over the levels.
     levels : ndarray of shape (n_levels,), default=None
-        The levels, in the units of ``data_scale``.
-    data_scale : float, default=None
-        Standard deviation of the data along its principal direction; with ``levels``,
-        levels above ``_MAX_LEVEL_FRACTION`` of it are skipped when any other is left.
+        The levels, in the units of ``max_level``.
+    max_level : float, default=None
+        With ``levels``, levels above it are skipped when any other is left.
 
     Returns
     -------
@@ -82,8 +96,8 @@ def select_level(dimensions, margins, n_features, quantile=0.1, levels=None, dat
     full = (dimensions >= n_features).mean(axis=1) > 0.9
     collapsed = (dimensions <= 0).mean(axis=1) > 0.9
     eligible = ~full & ~collapsed
-    if levels is not None and data_scale is not None:
-        local = np.asarray(levels) <= _MAX_LEVEL_FRACTION * data_scale
+    if levels is not None and max_level is not None:
+        local = np.asarray(levels) <= max_level
         if (eligible & local).any():
             eligible &= local
     if not eligible.any():
