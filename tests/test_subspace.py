@@ -76,3 +76,32 @@ def test_constant_coordinates_do_not_hide_the_noise_tail():
     clean = np.c_[_embedded(2000, 3, 3, 0.0), np.zeros((2000, 4))]
     assert principal_split(clean)[1:] == (3, 0.0)
 
+
+
+def test_noise_tail_close_below_a_small_stratum_is_split_off():
+    # A large disk beside a small circle (scales 10:1) with noise 0.05: the circle's
+    # third direction lies only about 5 times above the noise variance.
+    from sklearn_strata.datasets import make_scaled_strata
+
+    X, _ = make_scaled_strata(2000, ambient_dim=10, noise=0.05, random_state=0)
+    Z = X - X.mean(axis=0)
+    variances = np.sort(np.linalg.eigvalsh(Z.T @ Z / len(Z)))[::-1]
+    assert 4.0 < variances[2] / variances[3] < 8.0
+    _, head_dim, tail_variance = principal_split(Z)
+    assert head_dim == 3
+    assert tail_variance == pytest.approx(0.05**2, rel=0.2)
+
+
+def test_flat_cube_below_a_large_stratum_is_not_taken_for_noise():
+    # A 4-cube's directions are isotropic and 4-8 times below a sphere's, but vary
+    # smoothly between neighbors: they are learned, not modelled as noise.
+    rng = np.random.RandomState(0)
+    sphere = rng.randn(1000, 3)
+    sphere *= 1.3 / np.linalg.norm(sphere, axis=1, keepdims=True)
+    cube = rng.uniform(-0.5, 0.5, (1000, 4))
+    X = np.zeros((2000, 7))
+    X[:1000, :3], X[1000:, 3:] = sphere, cube
+    Z = X - X.mean(axis=0)
+    variances = np.sort(np.linalg.eigvalsh(Z.T @ Z / len(Z)))[::-1]
+    assert 4.0 < variances[2] / variances[3] < 8.0
+    assert principal_split(Z)[1] == 7

@@ -14,7 +14,7 @@ low for the sample size, and is calibrated (:mod:`._calibration`).
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from ..diffusion._subspace import principal_split
+from ..diffusion._subspace import principal_split, tail_varies_like_noise
 from ._calibration import calibrate_reference
 from ._local_pca import flat_dimension
 
@@ -144,12 +144,6 @@ class NeighborDistanceReference:
         return reference
 
 
-# Below this ratio the trailing principal coordinates vary smoothly between neighbors: they
-# are part of the strata (a curved embedding), not noise. Measured: 0.05-0.15 on curved
-# noiseless manifolds, 0.33-0.81 on strata with isotropic noise.
-_MIN_NOISE_INDEPENDENCE = 0.25
-
-
 def noise_free_span(X):
     """Number of principal directions of ``X`` apart from isotropic ambient noise.
 
@@ -173,9 +167,6 @@ def noise_reach(X):
     basis, head_dim, tail_variance = principal_split(centered)
     if head_dim >= X.shape[1] or tail_variance <= 0:
         return 0.0
-    tail = centered @ basis[:, head_dim:]
-    _, nearest = NearestNeighbors(n_neighbors=2).fit(X).kneighbors(X)
-    neighbor_gap = np.mean(np.sum((tail - tail[nearest[:, 1]]) ** 2, axis=1))
-    if neighbor_gap < _MIN_NOISE_INDEPENDENCE * 2.0 * tail_variance * tail.shape[1]:
+    if not tail_varies_like_noise(centered, basis, head_dim, tail_variance):
         return 0.0
     return float(2.0 * np.sqrt(2.0 * X.shape[1] * tail_variance))
