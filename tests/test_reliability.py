@@ -173,3 +173,11 @@ def test_level_selection_skips_levels_that_blur_the_whole_data():
     assert select_level(dimensions, margins, 12, levels=levels, max_level=0.08)[0] == 0
     # When every level is that coarse, one is still chosen.
     assert select_level(dimensions, margins, 12, levels=levels + 1.0, max_level=cap)[0] == 3
+
+
+def test_agreement_confidence_falls_where_neighbors_read_other_dimensions():
+    from sklearn_strata.dimension._confidence import agreement_confidence
+
+    dimensions = np.array([2.0, 2.0, 3.0])
+    neighbors = np.array([[2.0] * 10, [2.0] * 8 + [3.0] * 2, [3.0] * 5 + [2.0] * 5])
+    np.testing.assert_allclose(agreement_confidence(dimensions, neighbors), [1.0, 0.5, 0.0])

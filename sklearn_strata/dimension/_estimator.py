@@ -12,6 +12,8 @@ from ..diffusion import ScoreDiffusionDensity
 from ..utils import fit_nested, spawn_seeds
 from ..utils._validation import check_no_bool_numbers, rollback_on_error
 from ._confidence import (
+    AGREEMENT_NEIGHBORS,
+    agreement_confidence,
     degenerate_level,
     denoising_gain,
     field_is_reliable,
@@ -110,7 +112,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         reading is reliable, at 0.5 or more, when every eigenvalue lies outside
         ``[0.35, 0.65]``); 0 where the reading exceeds ``reference_dimension_pw_`` by more than
         ``0.5 + 0.2 * reference`` (a stratum read at a level too coarse for it) and where
-        the reference replaced it. Points at or above 0.5 are reliable;
+        the reference replaced it; and at most ``(share - 0.6) / 0.4``, where ``share`` is
+        the fraction of the point's 20 nearest training points (itself included) with
+        the same dimension (readings that flip between neighbors). Points at or above
+        0.5 are reliable;
         :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
         half of the training points are reliable.
     field_reliable_ : bool
@@ -225,9 +230,13 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         )
         self._over_read = over_read(dimensions, self.reference_dimension_pw_)
         reference = self._reference
-        self.dimension_pw_, self.dimension_confidence_ = self._resolve(
+        self.dimension_pw_, confidence = self._resolve(
             dimensions, margin, reference.reference_, reference.sampling_scale_,
             reference.indices_,
+        )
+        self._agreement_neighbors = AGREEMENT_NEIGHBORS
+        self.dimension_confidence_ = self._agreeing(
+            confidence, self.dimension_pw_, reference.indices_
         )
         values, counts = np.unique(self.dimension_pw_, return_counts=True)
         self.dimension_ = float(values[np.argmax(counts)])
@@ -320,15 +329,26 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             span=getattr(self, "_span", None),
         )
 
+    def _agreeing(self, confidence, dimensions, neighbors):
+        """Confidences capped by the agreement with the nearest training points."""
+        n_neighbors = getattr(self, "_agreement_neighbors", None)
+        if n_neighbors is None:
+            # Fitted before the agreement was part of the confidence.
+            return confidence
+        neighbor_dimensions = self.dimension_pw_[neighbors[:, :n_neighbors]]
+        return np.minimum(confidence, agreement_confidence(dimensions, neighbor_dimensions))
+
     def _resolved(self, X):
         """Final dimensions and confidences of new points, batch after batch."""
         X = self._check_input(X)
         dimensions, confidence = np.empty(X.shape[0]), np.empty(X.shape[0])
         for rows in gen_batches(X.shape[0], _BATCH):
             readings, margin = self._read(X[rows], self.noise_level_)
-            dimensions[rows], confidence[rows] = self._resolve(
-                readings, margin, *self._reference.predict(X[rows])
+            reference, sampling_scale, neighbors = self._reference.predict(X[rows])
+            dimensions[rows], resolved = self._resolve(
+                readings, margin, reference, sampling_scale, neighbors
             )
+            confidence[rows] = self._agreeing(resolved, dimensions[rows], neighbors)
         return dimensions, confidence
 
     def confidence(self, X):
@@ -336,7 +356,8 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
 
         The same measure as ``dimension_confidence_`` for new points: how cleanly the
         score field reads (the margin of the reading from its rounding threshold), 0 where
-        the reading exceeds the neighbor-distance reference or gave way to it.
+        the reading exceeds the neighbor-distance reference or gave way to it, and low
+        where fewer than 80% of the 20 nearest training points have the same dimension.
 
         Parameters
         ----------
