@@ -423,3 +423,16 @@ def test_em_step_callback_is_the_closed_form_m_step_of_the_epoch():
     warmup.on_train_end(net)
     em_step.on_train_end(net)
     assert module.warmup is False and em_step.resp_sum_ is None
+
+
+def test_auto_epochs_keep_the_training_steps_bounded_on_large_data():
+    vae = StratifiedVAEMixture()
+    assert vae.max_epochs == "auto"
+    # 300 epochs up to 20 batches of 128 per epoch, then about 6,000 steps.
+    assert vae._n_epochs(2000) == 300
+    assert vae._n_epochs(2560) == 300
+    assert vae._n_epochs(5000) == 150
+    assert vae._n_epochs(20000) == 39
+    assert vae._n_epochs(10**7) == 1
+    assert StratifiedVAEMixture(max_epochs=7)._n_epochs(20000) == 7
+    assert StratifiedVAEMixture(batch_size=1000)._n_epochs(20000) == 300
