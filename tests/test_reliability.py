@@ -181,3 +181,14 @@ def test_agreement_confidence_falls_where_neighbors_read_other_dimensions():
     dimensions = np.array([2.0, 2.0, 3.0])
     neighbors = np.array([[2.0] * 10, [2.0] * 8 + [3.0] * 2, [3.0] * 5 + [2.0] * 5])
     np.testing.assert_allclose(agreement_confidence(dimensions, neighbors), [1.0, 0.5, 0.0])
+
+
+def test_persistence_level_is_finer_and_clear_of_the_noise():
+    from sklearn_strata.dimension._confidence import persistence_level
+
+    levels = np.geomspace(0.1, 1.0, 12)
+    # The largest level at most level / 1.8, at least twice the noise.
+    assert persistence_level(levels, 0.5, 0.05) == pytest.approx(levels[levels <= 0.5 / 1.8].max())
+    assert persistence_level(levels, 0.5, 0.2) is None  # every finer level is in the noise
+    assert persistence_level(levels, 0.15, 0.01) is None  # no level that much finer
+    assert persistence_level(levels, 0.5, 0.0) is None  # no ambient noise

@@ -19,6 +19,7 @@ from ._confidence import (
     field_is_reliable,
     is_linear,
     over_read,
+    persistence_level,
     resolve_readings,
     warn_if_linear,
     warn_if_unreliable,
@@ -114,8 +115,12 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         ``0.5 + 0.2 * reference`` (a stratum read at a level too coarse for it) and where
         the reference replaced it; and at most ``(share - 0.6) / 0.4``, where ``share`` is
         the fraction of the point's 20 nearest training points (itself included) with
-        the same dimension (readings that flip between neighbors). Points at or above
-        0.5 are reliable;
+        the same dimension (readings that flip between neighbors). On data with ambient
+        noise and ``noise_level="auto"``, also 0 where the reading changes at the
+        largest candidate level below ``noise_level_ / 1.8`` and above twice the noise's
+        standard deviation: blurring only lowers a stratum's reading, so a reading that
+        rises there shows a stratum blurred into a lower-dimensional shape (a torus read
+        as its core circle). Points at or above 0.5 are reliable;
         :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
         half of the training points are reliable.
     field_reliable_ : bool
@@ -225,6 +230,13 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         degenerate = degenerate_level(dimensions, X.shape[1])
         self._noise_reach = noise_reach(X)
         self._span = noise_free_span(X)
+        self._persistence_level = None
+        if self.noise_level == "auto":
+            # noise_reach is twice the distance of two noisy copies, tau * sqrt(2 D).
+            noise_std = self._noise_reach / (2.0 * np.sqrt(2.0 * X.shape[1]))
+            self._persistence_level = persistence_level(
+                self.noise_level_curve_["levels"], self.noise_level_, noise_std
+            )
         self.field_reliable_ = (
             field_is_reliable(margin, self.denoising_gain_) and not degenerate
         )
@@ -234,6 +246,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             dimensions, margin, reference.reference_, reference.sampling_scale_,
             reference.indices_,
         )
+        confidence = self._persisting(confidence, X, dimensions)
         self._agreement_neighbors = AGREEMENT_NEIGHBORS
         self.dimension_confidence_ = self._agreeing(
             confidence, self.dimension_pw_, reference.indices_
@@ -329,6 +342,13 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             span=getattr(self, "_span", None),
         )
 
+    def _persisting(self, confidence, X, readings):
+        """Confidences set to 0 where a reading does not hold at the persistence level."""
+        level = getattr(self, "_persistence_level", None)
+        if level is None:
+            return confidence
+        return np.where(self._read(X, level)[0] != readings, 0.0, confidence)
+
     def _agreeing(self, confidence, dimensions, neighbors):
         """Confidences capped by the agreement with the nearest training points."""
         n_neighbors = getattr(self, "_agreement_neighbors", None)
@@ -348,6 +368,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             dimensions[rows], resolved = self._resolve(
                 readings, margin, reference, sampling_scale, neighbors
             )
+            resolved = self._persisting(resolved, X[rows], readings)
             confidence[rows] = self._agreeing(resolved, dimensions[rows], neighbors)
         return dimensions, confidence
 
