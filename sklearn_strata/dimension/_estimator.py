@@ -321,7 +321,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         dimensions : ndarray of shape (n_samples, 1)
             Local dimension of each point (integers stored as floats).
         """
-        return self._resolved(X)[0][:, None]
+        return self._resolved(X, with_confidence=False)[0][:, None]
 
     def _resolve(self, readings, margin, reference, sampling_scale, neighbors):
         """Final dimensions and confidences of readings, checked against the reference.
@@ -358,8 +358,12 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         neighbor_dimensions = self.dimension_pw_[neighbors[:, :n_neighbors]]
         return np.minimum(confidence, agreement_confidence(dimensions, neighbor_dimensions))
 
-    def _resolved(self, X):
-        """Final dimensions and confidences of new points, batch after batch."""
+    def _resolved(self, X, with_confidence=True):
+        """Final dimensions and confidences of new points, batch after batch.
+
+        Without ``with_confidence`` the confidences are those before the persistence
+        check (which reads the field at a second level) and the neighbor agreement.
+        """
         X = self._check_input(X)
         dimensions, confidence = np.empty(X.shape[0]), np.empty(X.shape[0])
         for rows in gen_batches(X.shape[0], _BATCH):
@@ -368,8 +372,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             dimensions[rows], resolved = self._resolve(
                 readings, margin, reference, sampling_scale, neighbors
             )
-            resolved = self._persisting(resolved, X[rows], readings)
-            confidence[rows] = self._agreeing(resolved, dimensions[rows], neighbors)
+            if with_confidence:
+                resolved = self._persisting(resolved, X[rows], readings)
+                resolved = self._agreeing(resolved, dimensions[rows], neighbors)
+            confidence[rows] = resolved
         return dimensions, confidence
 
     def confidence(self, X):
