@@ -192,3 +192,36 @@ def test_persistence_level_is_finer_and_clear_of_the_noise():
     assert persistence_level(levels, 0.5, 0.2) is None  # every finer level is in the noise
     assert persistence_level(levels, 0.15, 0.01) is None  # no level that much finer
     assert persistence_level(levels, 0.5, 0.0) is None  # no ambient noise
+
+
+def test_readings_that_change_at_the_persistence_level_get_confidence_0():
+    # A noisy torus with its core circle in R^10: ambient noise is detected, and a tiny
+    # model reads at the bottom of its grid, where no finer level is clear of the noise.
+    from sklearn_strata.datasets import make_string_in_doughnut
+
+    X, _ = make_string_in_doughnut(600, ambient_dim=10, noise=0.05, random_state=0)
+    model = ScoreDiffusionDensity(hidden_width=64, n_blocks=1, max_epochs=40,
+                                  random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        estimator = ScoreDimensionEstimator(model, random_state=0).fit(X)
+    assert estimator._noise_reach > 0
+    assert estimator._persistence_level is None
+    unchecked = estimator.confidence(X)
+    np.testing.assert_allclose(unchecked, estimator.dimension_confidence_, atol=1e-5)
+    # Checked at another level (the mechanism does not depend on which): the readings
+    # that change there get 0, the others keep their confidence; transform is unchanged.
+    readings = estimator._read(X, estimator.noise_level_)[0]
+    for level in estimator.noise_level_curve_["levels"]:
+        changed = estimator._read(X, level)[0] != readings
+        if 0.05 < changed.mean() < 0.95:
+            break
+    assert 0.05 < changed.mean() < 0.95
+    estimator._persistence_level = float(level)
+    checked = estimator.confidence(X)
+    np.testing.assert_array_equal(checked[changed], 0.0)
+    np.testing.assert_allclose(checked[~changed], unchecked[~changed], atol=1e-5)
+    np.testing.assert_array_equal(estimator.transform(X)[:, 0], estimator.dimension_pw_)
+    # With a given level nothing is checked at another one.
+    given = ScoreDimensionEstimator(model, noise_level=0.2, random_state=0).fit(X)
+    assert given._persistence_level is None
