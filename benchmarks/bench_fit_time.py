@@ -150,14 +150,16 @@ def bench_size(n, names, n_held_out):
     return rows
 
 
-def step_times(n_samples=5000, epochs=20):
+def step_times(n_samples=5000, epochs=50):
     """Milliseconds per training step of the default diffusion model, by precision and threads.
 
-    Best of two fits of ``epochs`` epochs (19 steps each) on ``n_samples`` points of the
-    same case, for float32 and bfloat16 on one and two threads.
+    Best of two fits of ``epochs`` epochs on ``n_samples`` points of the same case, for
+    float32 and bfloat16 on one and two threads.
     """
     X, _ = make_line_disk_ball(n_samples, ambient_dim=10, noise=0.01, random_state=0)
-    n_steps = epochs * (n_samples // 256)
+    defaults = ScoreDiffusionDensity().get_params()
+    width, batch_size = defaults["hidden_width"], defaults["batch_size"]
+    n_steps = epochs * (n_samples // batch_size)
     rows = []
     for threads in (1, 2):
         torch.set_num_threads(threads)
@@ -175,7 +177,8 @@ def step_times(n_samples=5000, epochs=20):
         print("step times (ms), threads/float32/bfloat16:", row, flush=True)
         rows.append(row)
     return (
-        f"\n\nTraining step of the default `ScoreDiffusionDensity` (width 256, batches of 256, "
+        f"\n\nTraining step of the default `ScoreDiffusionDensity` (width {width}, batches of "
+        f"{batch_size}, "
         f"{n_samples} points), ms per step including the data and the optimizer, best of two "
         f"fits of {n_steps} steps:\n\n"
         + markdown_table(["torch threads", "float32", "bfloat16"], rows)

@@ -85,7 +85,7 @@ def _build_parser():
         "--max-epochs",
         type=_max_epochs,
         default="auto",
-        help="training passes of the diffusion model; auto gives about 4000 optimisation "
+        help="training passes of the diffusion model; auto gives about 800 optimisation "
         "steps (default: %(default)s)",
     )
     analyze.add_argument("--no-plots", action="store_true", help="do not save the plots")

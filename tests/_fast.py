@@ -13,8 +13,13 @@ from sklearn_strata import (
     StratumCounter,
 )
 
+# lr below the default (made for batches of 2048): two full-batch steps at 8e-3 give
+# log-densities in the hundreds, whose float32 rounding across batch shapes (a few units
+# in the last place, see the user guide's "Scale and batching") then exceeds the 1e-7
+# tolerance of scikit-learn's subset-invariance check.
 FAST_DIFFUSION = dict(
-    hidden_width=16, n_blocks=1, max_epochs=2, n_sampling_steps=4, n_ode_steps=2, random_state=0
+    hidden_width=16, n_blocks=1, max_epochs=2, lr=2e-3, n_sampling_steps=4, n_ode_steps=2,
+    random_state=0,
 )
 FAST_VAE = dict(
     latent_dims=[1],

@@ -200,8 +200,8 @@ def test_readings_that_change_at_the_persistence_level_get_confidence_0():
     from sklearn_strata.datasets import make_string_in_doughnut
 
     X, _ = make_string_in_doughnut(600, ambient_dim=10, noise=0.05, random_state=0)
-    model = ScoreDiffusionDensity(hidden_width=64, n_blocks=1, max_epochs=40,
-                                  random_state=0).fit(X)
+    model = ScoreDiffusionDensity(hidden_width=64, n_blocks=1, max_epochs=40, batch_size=256,
+                                  lr=2e-3, random_state=0).fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         estimator = ScoreDimensionEstimator(model, random_state=0).fit(X)
