@@ -5,6 +5,7 @@ dimension and the strata tests. Thresholds are the ones the project promises, wi
 seeds.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -60,6 +61,21 @@ def test_reliability_is_silent_and_high_on_every_preset(name, noise):
     assert FIT_WARNINGS[(name, 3000, 10, noise, 0)] == []
     assert np.mean(estimator.dimension_confidence_ >= 0.5) >= 0.9
     assert estimator.denoising_gain_ > 0.1
+
+
+@pytest.mark.xdist_group("sphere_line-0.01")
+def test_a_field_reading_the_span_everywhere_on_noisy_data_is_confident_nowhere():
+    # The noisy sphere-line reads the sphere and the line, not its 3-d span: not flagged.
+    X, _, _ = preset("sphere_line", noise=0.01)
+    estimator = copy.deepcopy(dimension_estimator("sphere_line", noise=0.01))
+    assert estimator._noise_reach > 0 and not estimator._reads_span
+    transformed = estimator.transform(X[:500])
+    assert np.mean(estimator.confidence(X[:500]) >= 0.5) > 0.9
+    # Flagged, as fit flags an unreliable field reading the span at nearly every point,
+    # every confidence is 0 and the dimensions are unchanged.
+    estimator._reads_span = True
+    np.testing.assert_array_equal(estimator.confidence(X[:500]), 0.0)
+    np.testing.assert_array_equal(estimator.transform(X[:500]), transformed)
 
 
 STRATA_CASES = [

@@ -194,9 +194,12 @@ def test_persistence_level_is_finer_and_clear_of_the_noise():
     assert persistence_level(levels, 0.5, 0.0) is None  # no ambient noise
 
 
-def test_readings_that_change_at_the_persistence_level_get_confidence_0():
-    # A noisy torus with its core circle in R^10: ambient noise is detected, and a tiny
-    # model reads at the bottom of its grid, where no finer level is clear of the noise.
+def noisy_doughnut_estimator():
+    """A tiny model of a noisy torus with its core circle in R^10, read automatically.
+
+    Ambient noise is detected, and the model reads at the bottom of its grid, where no
+    finer level is clear of the noise.
+    """
     from sklearn_strata.datasets import make_string_in_doughnut
 
     X, _ = make_string_in_doughnut(600, ambient_dim=10, noise=0.05, random_state=0)
@@ -205,6 +208,30 @@ def test_readings_that_change_at_the_persistence_level_get_confidence_0():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         estimator = ScoreDimensionEstimator(model, random_state=0).fit(X)
+    return X, model, estimator
+
+
+def test_reads_whole_span_needs_nearly_every_reading_at_the_span():
+    from sklearn_strata.dimension._confidence import reads_whole_span
+
+    assert reads_whole_span([3] * 9 + [2], 3)
+    assert not reads_whole_span([3] * 6 + [2] * 4, 3)  # the lollipop's disk: 61%
+    assert not reads_whole_span([3] * 10, None)
+
+
+def test_span_warning_says_what_it_saw_and_what_to_try():
+    from sklearn_strata.dimension._confidence import warn_if_span_read
+
+    with pytest.warns(UserWarning, match=r"whole principal subspace.*\(3 directions\) at 90%.*"
+                      r"more samples, a larger max_epochs"):
+        warn_if_span_read(True, 3, [3] * 9 + [2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_span_read(False, 3, [3] * 10)
+
+
+def test_readings_that_change_at_the_persistence_level_get_confidence_0():
+    X, model, estimator = noisy_doughnut_estimator()
     assert estimator._noise_reach > 0
     assert estimator._persistence_level is None
     unchecked = estimator.confidence(X)

@@ -20,8 +20,10 @@ from ._confidence import (
     is_linear,
     over_read,
     persistence_level,
+    reads_whole_span,
     resolve_readings,
     warn_if_linear,
+    warn_if_span_read,
     warn_if_unreliable,
 )
 from ._noise_level import (
@@ -240,6 +242,11 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         self.field_reliable_ = (
             field_is_reliable(margin, self.denoising_gain_) and not degenerate
         )
+        self._reads_span = (
+            self._noise_reach > 0
+            and not self.field_reliable_
+            and reads_whole_span(dimensions, self._span)
+        )
         self._over_read = over_read(dimensions, self.reference_dimension_pw_)
         reference = self._reference
         self.dimension_pw_, confidence = self._resolve(
@@ -255,6 +262,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         self.dimension_ = float(values[np.argmax(counts)])
         warn_if_unreliable(self.dimension_confidence_, self.noise_level_curve_)
         warn_if_linear(self.denoising_gain_, self.dimension_pw_)
+        warn_if_span_read(self._reads_span, self._span, dimensions)
         return self
 
     def _default_model(self, seed):
@@ -338,7 +346,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             self.field_reliable_,
             noisy=self._noise_reach > 0,
             over_share=self._over_read[neighbors].mean(axis=1),
-            linear_field=is_linear(self.denoising_gain_),
+            # A field reading the whole span nearly everywhere resolved no more than a
+            # linear one (fitted before that check: no such flag).
+            linear_field=is_linear(self.denoising_gain_) or getattr(self, "_reads_span", False),
             span=getattr(self, "_span", None),
         )
 
