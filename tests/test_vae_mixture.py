@@ -436,3 +436,23 @@ def test_auto_epochs_keep_the_training_steps_bounded_on_large_data():
     assert vae._n_epochs(10**7) == 1
     assert StratifiedVAEMixture(max_epochs=7)._n_epochs(20000) == 7
     assert StratifiedVAEMixture(batch_size=1000)._n_epochs(20000) == 300
+
+
+def test_decoder_noise_is_floored_at_the_ambient_noise_of_the_normal_directions():
+    from sklearn_strata.mixture._vae_mixture import _MIN_DECODER_NOISE, _noise_floors
+
+    # A square in R^20 with isotropic noise 0.05: the floor of a 2-d stratum is the noise
+    # of its 18 normal directions spread over all 20, of a point mass the whole noise.
+    rng = np.random.RandomState(0)
+    clean = np.zeros((2000, 20))
+    clean[:, :2] = rng.uniform(-1, 1, (2000, 2))
+    X = clean + 0.05 * rng.randn(2000, 20)
+    floors = np.array(_noise_floors(X, [2, 0], scale=1.0))
+    np.testing.assert_allclose(floors, 0.05 * np.sqrt([18 / 20, 1.0]), rtol=0.05)
+    # Noise-free data keep the fixed floor.
+    assert _noise_floors(clean, [2], scale=1.0) == [_MIN_DECODER_NOISE]
+    # A fit holds its stratum's floor (in standardised units) and learns no noise below it.
+    vae = StratifiedVAEMixture(**{**FAST_VAE, "latent_dims": [2], "max_epochs": 5}).fit(X)
+    floor = np.exp(vae.net_.module_.min_log_noise.numpy()) * vae.scale_
+    np.testing.assert_allclose(floor, 0.05 * np.sqrt(18 / 20), rtol=0.05)
+    assert vae.decoder_noise_[0] >= floor[0] * (1 - 1e-6)

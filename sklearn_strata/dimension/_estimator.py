@@ -39,7 +39,12 @@ from ._readings import (
     normal_bundle_dimension,
     tangent_spectrum,
 )
-from ._reference import NeighborDistanceReference, noise_free_span, noise_reach
+from ._reference import (
+    NeighborDistanceReference,
+    ambient_noise_std,
+    noise_free_span,
+    noise_reach,
+)
 
 _BATCH = 256
 _MAX_LEVEL_SELECTION_POINTS = 600
@@ -234,8 +239,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         self._span = noise_free_span(X)
         self._persistence_level = None
         if self.noise_level == "auto":
-            # noise_reach is twice the distance of two noisy copies, tau * sqrt(2 D).
-            noise_std = self._noise_reach / (2.0 * np.sqrt(2.0 * X.shape[1]))
+            noise_std = ambient_noise_std(X)
             self._persistence_level = persistence_level(
                 self.noise_level_curve_["levels"], self.noise_level_, noise_std
             )

@@ -170,3 +170,12 @@ def noise_reach(X):
     if not tail_varies_like_noise(centered, basis, head_dim, tail_variance):
         return 0.0
     return float(2.0 * np.sqrt(2.0 * X.shape[1] * tail_variance))
+
+
+def ambient_noise_std(X):
+    """Standard deviation per direction of the isotropic ambient noise of ``X``, or 0.
+
+    From :func:`noise_reach`, which is twice the distance of two noisy copies of a point,
+    ``tau * sqrt(2 D)``.
+    """
+    return noise_reach(X) / (2.0 * np.sqrt(2.0 * X.shape[1]))

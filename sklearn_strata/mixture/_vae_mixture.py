@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
+from ..dimension._reference import ambient_noise_std
 from ..utils import (
     BaseTorchEstimator,
     draw_seed,
@@ -46,8 +47,28 @@ _TARGET_TRAIN_STEPS = 6000
 _WARMUP_FRACTION = 0.25
 # Fraction of the epochs, at the end, over which the learning rate decays to zero.
 _ANNEAL_FRACTION = 0.25
-# Floor of the learned decoder noise, in standardised units.
+# Floor of the learned decoder noise, in standardised units (see _noise_floors).
 _MIN_DECODER_NOISE = 1e-3
+
+
+def _noise_floors(X, latent_dims, scale):
+    """Floor of each stratum's learned decoder noise, in standardised units.
+
+    Where ``X`` carries isotropic ambient noise of standard deviation ``tau`` (measured on
+    its trailing principal directions), a stratum of dimension ``d`` leaves residuals of
+    variance ``tau**2`` in its ``D - d`` normal directions, so its isotropic decoder noise
+    is at least ``tau * sqrt((D - d) / D)``. The noise level learned from the training
+    reconstructions falls below it when the decoders follow the training points' noise:
+    on the mixed high-dimensional preset in R^60 at noise 0.05 the 5-sphere's four charts
+    learned 0.030, and held-out points scored 4.8 nats there against the Gaussian
+    mixture's 79.3.
+    """
+    tau = ambient_noise_std(X) / scale
+    n_features = X.shape[1]
+    return [
+        max(_MIN_DECODER_NOISE, tau * math.sqrt((n_features - d) / n_features))
+        for d in latent_dims
+    ]
 # Fewest neighbors (else 3 per feature) of the local PCA that matches points to latent
 # dimensions at initialisation.
 _N_NEIGHBORS = 20
@@ -455,7 +476,7 @@ class StratifiedVAEMixture(BaseTorchEstimator):
                 chart_dims,
                 hidden_dims,
                 decoder_noise=noise,
-                min_decoder_noise=_MIN_DECODER_NOISE,
+                min_decoder_noise=_noise_floors(X, latent_dims, self.scale_),
                 chart_strata=chart_strata,
             )
         counts = resp.sum(axis=0)

@@ -100,8 +100,8 @@ class VAEMixtureModule(nn.Module):
         Hidden widths of the encoders and decoders.
     decoder_noise : float or None
         Fixed decoder noise (standardised units), or ``None`` to learn one per component.
-    min_decoder_noise : float
-        Floor of the learned noise levels.
+    min_decoder_noise : float or list of float
+        Floor of the learned noise levels: one for all, or one per stratum.
     chart_strata : list of int or None
         Stratum of every component. Components of one stratum (its charts) share one
         noise level; ``None`` makes every component a stratum of its own.
@@ -124,13 +124,15 @@ class VAEMixtureModule(nn.Module):
             ComponentVAE(n_features, d, hidden_dims) for d in self.latent_dims
         )
         self.learn_noise = decoder_noise is None
-        self.min_log_noise = math.log(min_decoder_noise)
         init_noise = 1.0 if decoder_noise is None else float(decoder_noise)
         k = self.n_components
         strata = list(range(k)) if chart_strata is None else [int(s) for s in chart_strata]
+        n_strata = max(strata) + 1
         self.register_buffer("chart_strata", torch.tensor(strata, dtype=torch.long))
         self.register_buffer("log_weights", torch.full((k,), -math.log(k)))
-        self.register_buffer("log_noise", torch.full((max(strata) + 1,), math.log(init_noise)))
+        self.register_buffer("log_noise", torch.full((n_strata,), math.log(init_noise)))
+        floor = torch.as_tensor(min_decoder_noise, dtype=torch.float32)
+        self.register_buffer("min_log_noise", torch.log(floor).expand(n_strata).clone())
         self.generator = None
         self.warmup = False
         self.batch_statistics = None
@@ -195,7 +197,13 @@ class VAEMixtureModule(nn.Module):
                 sqerr_sum = sqerr_sum.new_zeros(n_strata).index_add_(0, strata, sqerr_sum)
             alive = resp_sum > 1e-3
             var = sqerr_sum / (self.n_features * resp_sum.clamp_min(1e-12))
-            log_noise = (0.5 * torch.log(var.clamp_min(1e-30))).clamp_min(self.min_log_noise)
+            log_noise = 0.5 * torch.log(var.clamp_min(1e-30))
+            floor = self.min_log_noise
+            # Modules pickled before the per-stratum floors hold one float.
+            log_noise = (
+                torch.maximum(log_noise, floor) if torch.is_tensor(floor)
+                else log_noise.clamp_min(floor)
+            )
             self.log_noise.copy_(torch.where(alive, log_noise, self.log_noise))
 
     # --------------------------------------------------------------- inference
