@@ -96,8 +96,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
     n_ode_steps : int, default=40
         Steps of the probability-flow ODE solver in :meth:`score_samples` (an
         exponential multistep method in the log of the smoothing level, one evaluation
-        of the network and its Jacobian per step). The default is within 0.002 nats per
-        point on average (0.025 at worst) of a 400-step solve on the benchmark presets
+        of the network and its Jacobian per step). The default is within 0.004 nats per
+        point on average (0.04 at worst) of a 400-step solve on the benchmark presets
         (``benchmarks/bench_score_samples.py``); fewer steps are faster but coarser.
     max_exact_divergence : int, default=32
         Above this many features, the divergence in :meth:`score_samples` is Hutchinson's
