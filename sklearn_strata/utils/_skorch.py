@@ -354,8 +354,18 @@ def fit_loss_module(
         device = torch.device(accelerator.device)
         process_index = getattr(accelerator, "process_index", 0)
         net_class = AcceleratedLossModuleNet
-        placement = {"accelerator": accelerator, "criterion": _NoCriterion}
+        # AccelerateMixin configures skorch's epoch table (its sink, accelerator.print, would
+        # ignore verbose=0): it stays.
+        placement = {
+            "accelerator": accelerator,
+            "callbacks__print_log__sink": print,
+            "criterion": _NoCriterion,
+        }
         clip = AcceleratedGradientClipping(clip_norm)
+    if accelerator is None:
+        # skorch's epoch table is formatted at every epoch even when verbose=0 (about
+        # 0.5 ms, as much as a small network's step).
+        placement["callbacks__print_log"] = None
     placement.update(_fused_adamw(device))
     # The batch order draws from ``seed``; the training noise of each process from its own
     # SeedSequence child of it.
@@ -381,9 +391,7 @@ def fit_loss_module(
         iterator_train__drop_last=len(X) > batch_size,
         dataset=Dataset,
         callbacks=callbacks,
-        # skorch's epoch table is formatted at every epoch even when verbose=0 (about
-        # 0.5 ms, as much as a small network's step); there is no validation split.
-        callbacks__print_log=None,
+        # There is no validation split.
         callbacks__valid_loss=None,
         verbose=0,
         **placement,
