@@ -481,8 +481,9 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         return self._map_standardised(
             X, lambda y: denoiser_jacobian(self._module, y, level),
             out=np.empty((X.shape[0], n_features, n_features)),
-            # the forward pass, one backward pass per output, and the float32 Jacobian
-            copies=n_features + 2, extra_floats=n_features**2,
+            # the forward pass, one backward pass per learned output, and the float32
+            # Jacobian
+            copies=self._module.head_dim + 2, extra_floats=n_features**2,
         )
 
     def _map_standardised(self, X, compute, out=None, *, copies=1, extra_floats=0):

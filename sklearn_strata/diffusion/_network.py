@@ -8,13 +8,28 @@ from torch.func import jacrev, vmap
 
 
 def denoiser_jacobian(network, y, level):
-    """Jacobians ``grad D(y_i)`` of shape (n, D, D) of a network's denoiser at one level."""
+    """Jacobians ``grad D(y_i)`` of shape (n, D, D) of a network's denoiser at one level.
+
+    The denoiser acts in principal coordinates: the MLP on the leading ``head_dim`` of them
+    and a constant shrinkage on the rest, so its Jacobian is
+    ``B [[J_head, 0], [0, shrink I]] B^T`` with ``B`` the principal basis. Only ``J_head``
+    needs automatic differentiation: ``head_dim`` backward passes per point instead of
+    ``D`` (3 instead of 10 on a curve, disk and ball in R^10).
+    """
     levels = torch.full((1,), float(level), device=y.device, dtype=y.dtype)
+    head_dim = network.head_dim
+    head_basis = network.basis[:, :head_dim]
 
-    def denoise_one(point):
-        return network.denoise(point[None], levels)[0]
+    def denoise_head_one(point):
+        return network._denoise_head(point[None], levels)[0]
 
-    return vmap(jacrev(denoise_one))(y)
+    head_jacobian = vmap(jacrev(denoise_head_one))(y @ head_basis)
+    jacobian = head_basis @ head_jacobian @ head_basis.T
+    if head_dim < network.n_features:
+        tail_basis = network.basis[:, head_dim:]
+        shrink = network.tail_variance / (network.tail_variance + float(level) ** 2)
+        jacobian = jacobian + shrink * (tail_basis @ tail_basis.T)
+    return jacobian
 
 
 class _ResidualBlock(nn.Module):
@@ -24,8 +39,9 @@ class _ResidualBlock(nn.Module):
         self.time = nn.Linear(embed_dim, width)
         self.outer = nn.Linear(width, width)
 
-    def forward(self, h, embedding):
-        inner = self.inner(nn.functional.silu(h)) + self.time(embedding)
+    def forward(self, h, time_shift):
+        """One residual step; ``time_shift`` is ``time(embedding) + inner.bias``."""
+        inner = torch.addmm(time_shift, nn.functional.silu(h), self.inner.weight.T)
         return h + self.outer(nn.functional.silu(inner))
 
 
@@ -95,11 +111,23 @@ class DenoisingNetwork(nn.Module):
         c_skip = (var_data / total)[:, None]
         c_out = (level * self.sigma_data / torch.sqrt(total))[:, None]
         c_in = (1.0 / torch.sqrt(level**2 + 1.0))[:, None]
-        embedding = self._embedding(level)
         h = self.inp(c_in * z)
-        for block in self.blocks:
-            h = block(h, embedding)
+        for block, time_shift in zip(self.blocks, self._time_shifts(level), strict=True):
+            h = block(h, time_shift)
         return c_skip * z + c_out * self.out(nn.functional.silu(h))
+
+    def _time_shifts(self, level):
+        """Every block's ``time(embedding) + inner.bias``, from one matrix product.
+
+        One product for all blocks, with the inner bias folded in, instead of a product
+        and an addition per block: about 10% of a training step on the CPU.
+        """
+        if not self.blocks:
+            return ()
+        weight = torch.cat([block.time.weight for block in self.blocks])
+        bias = torch.cat([block.time.bias + block.inner.bias for block in self.blocks])
+        shifts = nn.functional.linear(self._embedding(level), weight, bias)
+        return shifts.chunk(len(self.blocks), dim=1)
 
     def floats_per_row(self):
         """Floats one row holds through :meth:`score`: every layer's output and the
