@@ -21,7 +21,7 @@ from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import CosineAnnealingLR
 from tqdm.auto import tqdm
 
-from ._torch import make_generator, spawn_seeds
+from ._torch import make_generator, spawn_seeds, warm_cpu_allocator
 
 
 class LossModuleNet(NeuralNet):
@@ -401,6 +401,7 @@ def fit_loss_module(
         for name in _PREPARED_LISTS
         if isinstance(getattr(accelerator, name, None), list)
     }
+    warm_cpu_allocator()
     try:
         net.fit(np.asarray(X, dtype=np.float32), None)
     finally:

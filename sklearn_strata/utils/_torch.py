@@ -34,6 +34,28 @@ def training_dtype(precision, device):
     return torch.float32
 
 
+# glibc serves allocations above its mmap threshold (128 KiB at start) with a fresh mmap,
+# and raises the threshold to the size of each such block freed, up to 32 MiB.
+_ALLOCATOR_WARMUP_BYTES = 31 * 2**20
+_allocator_warmed = False
+
+
+def warm_cpu_allocator():
+    """Free one 31 MiB block once per process, so later CPU tensors reuse heap memory.
+
+    A training step allocates and frees activations of about a megabyte each. Until glibc
+    has freed one block larger than those, it maps and unmaps fresh pages for every one
+    of them: the first fit in a process trained at 31 ms per step instead of 22 ms
+    (5,000 points in R^10, 2 threads), for the whole fit. Freeing one large block is what
+    any later fit would have done anyway; elsewhere it costs one allocation.
+    """
+    global _allocator_warmed
+    if not _allocator_warmed:
+        del_block = torch.empty(_ALLOCATOR_WARMUP_BYTES, dtype=torch.uint8)
+        del del_block
+        _allocator_warmed = True
+
+
 def resolve_device(device):
     """Turn a ``device`` parameter into a :class:`torch.device`.
 
