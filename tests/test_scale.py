@@ -99,7 +99,7 @@ def _case(name, model, call, patch, bound, same=EXACT):
     return name, model, call, {module: values}, bound, same
 
 
-DIM = (_estimator, {"_BATCH": BATCH})
+DIM = (_estimator, {"_MAX_READING_BATCH": BATCH})
 COUNTER = (_graph, {"_PREDICT_BATCH": BATCH})
 # No memory budget: every batch of fill_in_batches holds MIN_BATCH_ROWS rows.
 TORCH = (_torch, {"EFFICIENT_BATCH_MIB": 0, "MIN_BATCH_ROWS": BATCH})

@@ -46,8 +46,16 @@ from ._reference import (
     noise_reach,
 )
 
-_BATCH = 256
+# Rows read at once: each holds a D x D Jacobian and its eigenvectors in float64, 32 MiB
+# per array at most. Up to 2,048 rows, fewer calls save a tenth of the reading in R^10.
+_READING_FLOATS = 2**22
+_MAX_READING_BATCH = 2048
 _MAX_LEVEL_SELECTION_POINTS = 600
+
+
+def _reading_batch(n_features):
+    """Rows of ``n_features`` columns read at once."""
+    return int(np.clip(_READING_FLOATS // n_features**2, 1, _MAX_READING_BATCH))
 
 
 class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
@@ -305,7 +313,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             )
         out = np.empty(X.shape[0])
         margin = np.empty(X.shape[0])
-        for rows in gen_batches(X.shape[0], _BATCH):
+        for rows in gen_batches(X.shape[0], _reading_batch(X.shape[1])):
             if self.method == "jacobian":
                 estimate, confidence = jacobian_rank_dimension(model, X[rows], level)
             elif self.method == "flipd":
@@ -380,7 +388,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         """
         X = self._check_input(X)
         dimensions, confidence = np.empty(X.shape[0]), np.empty(X.shape[0])
-        for rows in gen_batches(X.shape[0], _BATCH):
+        for rows in gen_batches(X.shape[0], _reading_batch(X.shape[1])):
             readings, margin = self._read(X[rows], self.noise_level_)
             reference, sampling_scale, neighbors = self._reference.predict(X[rows])
             dimensions[rows], resolved = self._resolve(
@@ -432,7 +440,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         """
         X = self._check_input(X)
         out = np.empty((X.shape[0], X.shape[1], X.shape[1]))
-        for rows in gen_batches(X.shape[0], _BATCH):
+        for rows in gen_batches(X.shape[0], _reading_batch(X.shape[1])):
             jacobian = self.score_model_.denoiser_jacobian(X[rows], self.noise_level_)
             out[rows] = tangent_spectrum(jacobian)[1]
         return out
