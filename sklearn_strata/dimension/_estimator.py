@@ -26,6 +26,7 @@ from ._confidence import (
     warn_if_span_read,
     warn_if_unreliable,
 )
+from ._level_span import under_spanned
 from ._noise_level import (
     LEVEL_NEIGHBORS,
     candidate_levels,
@@ -135,7 +136,12 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         largest candidate level below ``noise_level_ / 1.8`` and above twice the noise's
         standard deviation: blurring only lowers a stratum's reading, so a reading that
         rises there shows a stratum blurred into a lower-dimensional shape (a torus read
-        as its core circle). Points at or above 0.5 are reliable;
+        as its core circle). Also 0 where the training points within three times
+        ``noise_level_`` of the point span fewer directions (each with a standard
+        deviation above a sixth of that neighborhood's radius) than the point reads, with
+        at least 10 of them and 3 per read dimension: the network smeared a stratum it
+        has not learned finely enough (a small circle beside a large disk read 2).
+        Points at or above 0.5 are reliable;
         :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
         half of the training points are reliable.
     field_reliable_ : bool
@@ -266,6 +272,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             reference.indices_,
         )
         confidence = self._persisting(confidence, X, dimensions)
+        confidence = self._spanned(confidence, X, self.dimension_pw_, reference.indices_)
         self._agreement_neighbors = AGREEMENT_NEIGHBORS
         self.dimension_confidence_ = self._agreeing(
             confidence, self.dimension_pw_, reference.indices_
@@ -371,6 +378,16 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             return confidence
         return np.where(self._read(X, level)[0] != readings, 0.0, confidence)
 
+    def _spanned(self, confidence, X, dimensions, neighbors):
+        """Confidences set to 0 where the training points around a point span fewer
+        directions at the reading's scale than it reads (see ``_level_span``)."""
+        points = getattr(self._reference, "points_", None)
+        if points is None:
+            # Fitted before the check existed.
+            return confidence
+        fewer = under_spanned(points, neighbors, X, self.noise_level_, dimensions)
+        return np.where(fewer, 0.0, confidence)
+
     def _agreeing(self, confidence, dimensions, neighbors):
         """Confidences capped by the agreement with the nearest training points."""
         n_neighbors = getattr(self, "_agreement_neighbors", None)
@@ -396,6 +413,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             )
             if with_confidence:
                 resolved = self._persisting(resolved, X[rows], readings)
+                resolved = self._spanned(resolved, X[rows], dimensions[rows], neighbors)
                 resolved = self._agreeing(resolved, dimensions[rows], neighbors)
             confidence[rows] = resolved
         return dimensions, confidence

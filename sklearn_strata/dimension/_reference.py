@@ -88,6 +88,7 @@ class NeighborDistanceReference:
         """Index ``X`` and compute the reference of every training point."""
         m = max(min(self.n_neighbors, X.shape[0]), 1)
         self.n_samples_ = X.shape[0]
+        self.points_ = X
         self.nn_ = NearestNeighbors(n_neighbors=m).fit(X)
         distances, indices = self.nn_.kneighbors(X)
         if m >= 3:
