@@ -66,9 +66,13 @@ def spanned_directions(points, neighbors, X, level):
         weights = inside / np.maximum(m, 1)[:, None]
         mean = np.einsum("ik,ikd->id", weights, around)
         centered = (around - mean[:, None, :]) * inside[:, :, None]
-        # The neighbors' principal variances are those of their Gram matrix: k x k
-        # whatever the ambient dimension.
-        variances = np.linalg.eigvalsh(np.einsum("ikd,ild->ikl", centered, centered))
+        # The nonzero eigenvalues of the scatter matrix (D x D) and of the Gram matrix
+        # (k x k) are the same: the smaller of the two is decomposed.
+        if centered.shape[2] <= centered.shape[1]:
+            scatter = np.matmul(centered.transpose(0, 2, 1), centered)
+        else:
+            scatter = np.matmul(centered, centered.transpose(0, 2, 1))
+        variances = np.linalg.eigvalsh(scatter)
         variances = variances / np.maximum(m, 1)[:, None]
         radius = np.max(np.where(inside, distance, 0.0), axis=1)
         count[rows] = (variances > (SPAN_FRACTION * radius[:, None]) ** 2).sum(axis=1)
