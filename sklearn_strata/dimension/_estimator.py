@@ -26,7 +26,7 @@ from ._confidence import (
     warn_if_span_read,
     warn_if_unreliable,
 )
-from ._level_span import under_spanned
+from ._level_span import SPAN_NEIGHBORS, span_corrections
 from ._noise_level import (
     LEVEL_NEIGHBORS,
     candidate_levels,
@@ -138,9 +138,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         rises there shows a stratum blurred into a lower-dimensional shape (a torus read
         as its core circle). Also 0 where the training points within three times
         ``noise_level_`` of the point span fewer directions (each with a standard
-        deviation above a sixth of that neighborhood's radius) than the point reads, with
-        at least 10 of them and 3 per read dimension: the network smeared a stratum it
-        has not learned finely enough (a small circle beside a large disk read 2).
+        deviation above a sixth of that neighborhood's radius) than the point reads,
+        while enough of them lie there to span every direction of the reading: the
+        network smeared a stratum it has not learned finely enough (a small circle beside
+        a large disk read 2), and ``dimension_pw_`` holds their count there.
         Points at or above 0.5 are reliable;
         :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
         half of the training points are reliable.
@@ -267,12 +268,12 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         )
         self._over_read = over_read(dimensions, self.reference_dimension_pw_)
         reference = self._reference
-        self.dimension_pw_, confidence = self._resolve(
+        resolved, confidence = self._resolve(
             dimensions, margin, reference.reference_, reference.sampling_scale_,
             reference.indices_,
         )
+        self.dimension_pw_, confidence = self._spanned(X, resolved, confidence)
         confidence = self._persisting(confidence, X, dimensions)
-        confidence = self._spanned(confidence, X, self.dimension_pw_, reference.indices_)
         self._agreement_neighbors = AGREEMENT_NEIGHBORS
         self.dimension_confidence_ = self._agreeing(
             confidence, self.dimension_pw_, reference.indices_
@@ -378,15 +379,24 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             return confidence
         return np.where(self._read(X, level)[0] != readings, 0.0, confidence)
 
-    def _spanned(self, confidence, X, dimensions, neighbors):
-        """Confidences set to 0 where the training points around a point span fewer
-        directions at the reading's scale than it reads (see ``_level_span``)."""
-        points = getattr(self._reference, "points_", None)
+    def _spanned(self, X, dimensions, confidence):
+        """Dimensions and confidences after the data check at the reading's scale.
+
+        Where the training points around a point span fewer directions at
+        ``noise_level_`` than it reads (see ``_level_span``), the network smeared the
+        stratum there: the point takes the count of those directions, with confidence 0.
+        """
+        reference = self._reference
+        points = getattr(reference, "points_", None)
         if points is None:
             # Fitted before the check existed.
-            return confidence
-        fewer = under_spanned(points, neighbors, X, self.noise_level_, dimensions)
-        return np.where(fewer, 0.0, confidence)
+            return dimensions, confidence
+        n_neighbors = min(SPAN_NEIGHBORS, points.shape[0])
+        neighbors = reference.nn_.kneighbors(
+            X, n_neighbors=n_neighbors, return_distance=False
+        )
+        fewer, count = span_corrections(points, neighbors, X, self.noise_level_, dimensions)
+        return np.where(fewer, count, dimensions), np.where(fewer, 0.0, confidence)
 
     def _agreeing(self, confidence, dimensions, neighbors):
         """Confidences capped by the agreement with the nearest training points."""
@@ -408,12 +418,11 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         for rows in gen_batches(X.shape[0], _reading_batch(X.shape[1])):
             readings, margin = self._read(X[rows], self.noise_level_)
             reference, sampling_scale, neighbors = self._reference.predict(X[rows])
-            dimensions[rows], resolved = self._resolve(
-                readings, margin, reference, sampling_scale, neighbors
+            dimensions[rows], resolved = self._spanned(
+                X[rows], *self._resolve(readings, margin, reference, sampling_scale, neighbors)
             )
             if with_confidence:
                 resolved = self._persisting(resolved, X[rows], readings)
-                resolved = self._spanned(resolved, X[rows], dimensions[rows], neighbors)
                 resolved = self._agreeing(resolved, dimensions[rows], neighbors)
             confidence[rows] = resolved
         return dimensions, confidence
