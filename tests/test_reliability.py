@@ -145,6 +145,24 @@ def test_systematic_over_reading_gives_way_to_the_reference():
     np.testing.assert_array_equal(confidence, [0.0, 0.0, 0.0])
 
 
+def test_systematic_collapse_of_a_clean_field_gives_way_on_noise_free_data():
+    # A 9-dimensional paraboloid read 1 everywhere with clean margins (BenchmarkManifolds).
+    readings = np.array([1.0, 1.0, 1.0, 8.0])
+    margin = np.full(4, 0.4)
+    reference = np.array([7.6, 7.4, 7.5, 7.5])
+    share = np.array([0.95, 0.9, 0.5, 0.9])
+    args = (readings, margin, reference, np.ones(4, bool), True)
+    dims, confidence = resolve_readings(*args, noisy=False, collapse_share=share)
+    np.testing.assert_array_equal(dims, [8.0, 7.0, 1.0, 8.0])
+    np.testing.assert_array_equal(confidence, [0.0, 0.0, 1.0, 1.0])
+    # With ambient noise the reference is inflated: a clean field is trusted.
+    dims, _ = resolve_readings(*args, noisy=True, collapse_share=share)
+    np.testing.assert_array_equal(dims, readings)
+    # Without the neighbors' shares (an estimator fitted before the check), nothing moves.
+    dims, _ = resolve_readings(*args, noisy=False)
+    np.testing.assert_array_equal(dims, readings)
+
+
 def test_noise_reach_tells_noise_from_a_smooth_trailing_structure():
     rng = np.random.RandomState(0)
     t = rng.uniform(0, 2 * np.pi, 2000)

@@ -111,8 +111,18 @@ def over_read(dimensions, reference):
     return np.asarray(dimensions) > reference + agreement_tolerance(reference)
 
 
+def collapsed(dimensions, reference, beyond_noise, noisy):
+    """Readings below the reference by more than :func:`collapse_tolerance`, where the
+    point's neighbors lie beyond the reach of the ambient noise (``beyond_noise``)."""
+    reference = np.asarray(reference)
+    return np.asarray(beyond_noise) & (
+        reference - np.asarray(dimensions) > collapse_tolerance(reference, noisy)
+    )
+
+
 def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field,
-                     noisy=True, over_share=None, linear_field=False, span=None):
+                     noisy=True, over_share=None, linear_field=False, span=None,
+                     collapse_share=None):
     """Final dimensions and confidences of the readings.
 
     The confidence of a field reading is its cleanness, its margin from the rounding
@@ -134,6 +144,12 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
       that are not noise) above the reference by more than 0.5: the field resolved no
       normal direction there, as at levels below the sampling resolution of a curved
       stratum (a stratum that fills the span reads it in the reference too).
+
+    On data without ambient noise a collapse shared by most of the point's neighbors
+    (``collapse_share``) gives way to the reference even when the field reads cleanly: a
+    9-dimensional paraboloid of 2,500 points in R^30 read 1 everywhere, with clean
+    margins, at a level that blurred it into a curve. No noise-free preset has such a
+    collapse; with noise the reference is inflated and a reliable field is trusted.
 
     Other readings stand, unclean ones with their low confidence: within the noise's
     reach the distances to the nearest neighbors measure the noise, which the field reads
@@ -172,6 +188,9 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     span : int, default=None
         Number of directions the data span apart from ambient noise; None replaces no
         reading of the whole span.
+    collapse_share : ndarray of shape (n,), default=None
+        Fraction of each point's neighbors whose training readings are :func:`collapsed`;
+        None replaces no collapse of a reliable field.
 
     Returns
     -------
@@ -189,11 +208,14 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     if over_share is not None:
         systematic = over & (np.asarray(over_share) >= _SYSTEMATIC_SHARE)
         dimensions = np.where(systematic, np.round(reference), dimensions)
+    collapse = collapsed(dimensions, reference, beyond_noise, noisy)
     if reliable_field:
-        return dimensions, confidence
-    replaced = np.asarray(beyond_noise) & (
-        reference - dimensions > collapse_tolerance(reference, noisy)
-    )
+        if collapse_share is None or noisy:
+            return dimensions, confidence
+        replaced = collapse & (np.asarray(collapse_share) >= _SYSTEMATIC_SHARE)
+        dimensions = np.where(replaced, np.round(reference), dimensions)
+        return dimensions, np.where(replaced, 0.0, confidence)
+    replaced = collapse
     if span is not None:
         # A reading of the whole span above the rounded reference: a stratum filling
         # the span reads it in the reference too.

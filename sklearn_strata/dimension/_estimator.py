@@ -14,6 +14,7 @@ from ..utils._validation import check_no_bool_numbers, rollback_on_error
 from ._confidence import (
     AGREEMENT_NEIGHBORS,
     agreement_confidence,
+    collapsed,
     degenerate_level,
     denoising_gain,
     field_is_reliable,
@@ -267,12 +268,16 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             and reads_whole_span(dimensions, self._span)
         )
         self._over_read = over_read(dimensions, self.reference_dimension_pw_)
+        self._collapsed = collapsed(
+            dimensions, self.reference_dimension_pw_,
+            self._reference.sampling_scale_ > self._noise_reach, self._noise_reach > 0,
+        )
         reference = self._reference
         resolved, confidence = self._resolve(
             dimensions, margin, reference.reference_, reference.sampling_scale_,
             reference.indices_,
         )
-        self.dimension_pw_, confidence = self._spanned(X, resolved, confidence)
+        self.dimension_pw_, confidence = self._spanned(X, resolved, confidence, dimensions)
         confidence = self._persisting(confidence, X, dimensions)
         self._agreement_neighbors = AGREEMENT_NEIGHBORS
         self.dimension_confidence_ = self._agreeing(
@@ -366,6 +371,11 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             self.field_reliable_,
             noisy=self._noise_reach > 0,
             over_share=self._over_read[neighbors].mean(axis=1),
+            # Fitted before the collapse of a reliable field was checked: no such flags.
+            collapse_share=(
+                self._collapsed[neighbors].mean(axis=1)
+                if hasattr(self, "_collapsed") else None
+            ),
             # A field reading the whole span nearly everywhere resolved no more than a
             # linear one (fitted before that check: no such flag).
             linear_field=is_linear(self.denoising_gain_) or getattr(self, "_reads_span", False),
@@ -379,12 +389,15 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             return confidence
         return np.where(self._read(X, level)[0] != readings, 0.0, confidence)
 
-    def _spanned(self, X, dimensions, confidence):
+    def _spanned(self, X, dimensions, confidence, readings):
         """Dimensions and confidences after the data check at the reading's scale.
 
         Where the training points around a point span fewer directions at
-        ``noise_level_`` than it reads (see ``_level_span``), the network smeared the
-        stratum there: the point takes the count of those directions, with confidence 0.
+        ``noise_level_`` than the field reads (see ``_level_span``), the network smeared
+        the stratum there: the point takes the count of those directions, with
+        confidence 0. Dimensions that came from the reference instead of the field's
+        ``readings`` are not the field's: they stand (the count reads a non-uniformly
+        sampled 9-dimensional paraboloid 5-6).
         """
         reference = self._reference
         points = getattr(reference, "points_", None)
@@ -396,6 +409,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             X, n_neighbors=n_neighbors, return_distance=False
         )
         fewer, count = span_corrections(points, neighbors, X, self.noise_level_, dimensions)
+        fewer &= dimensions == readings
         return np.where(fewer, count, dimensions), np.where(fewer, 0.0, confidence)
 
     def _agreeing(self, confidence, dimensions, neighbors):
@@ -419,7 +433,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             readings, margin = self._read(X[rows], self.noise_level_)
             reference, sampling_scale, neighbors = self._reference.predict(X[rows])
             dimensions[rows], resolved = self._spanned(
-                X[rows], *self._resolve(readings, margin, reference, sampling_scale, neighbors)
+                X[rows],
+                *self._resolve(readings, margin, reference, sampling_scale, neighbors),
+                readings,
             )
             if with_confidence:
                 resolved = self._persisting(resolved, X[rows], readings)
