@@ -481,8 +481,12 @@ class StratifiedVAEMixture(BaseTorchEstimator):
             )
         counts = resp.sum(axis=0)
         for k, comp in enumerate(module.components):
-            center = resp[:, k] @ Xs / counts[k] if counts[k] > 0 else np.zeros(n_features)
-            comp.set_center(torch.as_tensor(center, dtype=torch.float32))
+            center, spread = np.zeros(n_features), 1.0
+            if counts[k] > 0:
+                center = resp[:, k] @ Xs / counts[k]
+                mean_square = resp[:, k] @ ((Xs - center) ** 2).mean(axis=1) / counts[k]
+                spread = float(np.sqrt(mean_square)) if mean_square > 1e-12 else 1.0
+            comp.set_center(torch.as_tensor(center, dtype=torch.float32), spread)
 
         # The warm-up and the EM update of the weights and noise levels are skorch
         # callbacks; under a distributed accelerator every process runs the M-step on its

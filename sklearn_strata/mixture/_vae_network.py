@@ -55,18 +55,39 @@ class ComponentVAE(nn.Module):
         else:
             self.encoder = _mlp([self.n_features, *hidden, 2 * self.latent_dim])
             self.decoder = _mlp([self.latent_dim, *hidden[::-1], self.n_features])
+            # The component's own frame: its networks see and produce coordinates
+            # centered on its points and scaled by their spread (see set_center).
+            self.register_buffer("offset", torch.zeros(self.n_features))
+            self.register_buffer("spread", torch.ones(()))
 
-    def set_center(self, center):
-        """Start the decoder's output at ``center`` (the mean of the points it is given)."""
+    def set_center(self, center, spread=1.0):
+        """Place the component on its points: their mean ``center`` and their spread.
+
+        ``spread`` is the root mean squared deviation of the points from ``center`` per
+        coordinate. The encoder sees ``(x - center) / spread`` and the decoder's output is
+        scaled back, so a small stratum is learned at the same scale as a large one: in
+        the common standardisation a circle of radius 0.5 beside a disk of radius 5 was
+        a tenth of the networks' scale, and its decoder collapsed to the mean with a
+        noise level of the circle's size (held-out log-likelihood 1.6 instead of 22).
+        """
         with torch.no_grad():
             if self.latent_dim == 0:
                 self.center.copy_(center)
             else:
-                self.decoder[-1].bias.copy_(center)
+                self.offset.copy_(center)
+                self.spread.fill_(float(spread))
+
+    def _frame(self):
+        # Modules pickled before the component frames decoded around the last bias.
+        offset = getattr(self, "offset", None)
+        if offset is None:
+            return 0.0, 1.0
+        return offset, self.spread
 
     def encode(self, x):
         """Return the posterior mean and log-variance, each of shape ``(n, d)``."""
-        h = self.encoder(x)
+        offset, spread = self._frame()
+        h = self.encoder((x - offset) / spread)
         mu, logvar = h[:, : self.latent_dim], h[:, self.latent_dim :]
         return mu, logvar.clamp(_LOGVAR_MIN, _LOGVAR_MAX)
 
@@ -74,7 +95,8 @@ class ComponentVAE(nn.Module):
         """Map latent codes of shape ``(..., d)`` to the ambient space ``(..., D)``."""
         if self.latent_dim == 0:
             return self.center.expand(*z.shape[:-1], self.n_features)
-        return self.decoder(z)
+        offset, spread = self._frame()
+        return offset + spread * self.decoder(z)
 
 
 def _gaussian_log_density(sq_dist, log_sigma, n_features):
