@@ -456,3 +456,23 @@ def test_decoder_noise_is_floored_at_the_ambient_noise_of_the_normal_directions(
     floor = np.exp(vae.net_.module_.min_log_noise.numpy()) * vae.scale_
     np.testing.assert_allclose(floor, 0.05 * np.sqrt(18 / 20), rtol=0.05)
     assert vae.decoder_noise_[0] >= floor[0] * (1 - 1e-6)
+
+
+def test_a_small_stratum_beside_a_large_one_is_learned_at_its_own_scale():
+    # A circle of radius 0.5 and a segment of length 1 beside a disk of radius 5, noise
+    # 0.01. In the common standardisation the small strata's decoders collapsed to their
+    # means, with a noise level of their size (0.094 and 0.156); each component now works
+    # in the frame of its own points.
+    from sklearn_strata.datasets import make_scaled_strata
+
+    X, y, space = make_scaled_strata(1500, noise=0.01, random_state=0, return_space=True)
+    model = StratifiedVAEMixture(latent_dims=[2, 1, 1], random_state=0).fit(X)
+    np.testing.assert_allclose(model.decoder_noise_, 0.01, rtol=0.5)
+    frames = [c.spread for c in model.net_.module_.components]
+    assert float(frames[1]) < 0.3 * float(frames[0])
+    assert float(frames[2]) < 0.3 * float(frames[0])
+    # Held-out points of the circle score like points of a curve with noise 0.01
+    # (about 22 nats), not like a blob of its size (about 2).
+    X_new, y_new = space.sample(600, noise=0.01, random_state=1)
+    circle = y_new == 1
+    assert np.median(model.score_samples(X_new[circle])) > 15
