@@ -234,7 +234,9 @@ class StratifiedVAEMixture(BaseTorchEstimator):
     :class:`~sklearn.model_selection.GridSearchCV`) is the sieve model selection.
 
     ``X`` is centered and scaled by one common factor inside :meth:`fit` (so isotropic noise
-    stays isotropic); every output is in the units of the original ``X``.
+    stays isotropic); every output is in the units of the original ``X``. Each component's
+    networks then work in the frame of its own points (centered on their mean and scaled
+    by their spread), so a stratum ten times smaller than another is learned as finely.
 
     Parameters
     ----------
