@@ -9,6 +9,7 @@ from sklearn_strata import ScoreDimensionEstimator
 from sklearn_strata.datasets import make_scaled_strata
 from sklearn_strata.dimension._level_span import (
     min_span_points,
+    sampling_span_corrections,
     span_corrections,
     spanned_directions,
 )
@@ -48,6 +49,26 @@ def test_only_readings_above_the_span_with_enough_neighbors_are_corrected():
     assert not span_corrections(X, neighbors, X, 0.07, true)[0].any()
     # Two neighbors within the radius judge nothing.
     assert not span_corrections(X, neighbors[:, :2], X, 0.07, np.full(len(X), 2.0))[0].any()
+
+
+def test_unclear_dimensions_take_the_span_of_their_nearest_points():
+    # A disk pierced by a line: around the piercing a reading at a coarse level sees
+    # both (3); the nearest points of each lie on its own stratum.
+    rng = np.random.RandomState(0)
+    radius, theta = 2 * np.sqrt(rng.uniform(size=3000)), rng.uniform(0, 2 * np.pi, 3000)
+    X = np.zeros((3400, 10))
+    X[:3000, 0], X[:3000, 1] = radius * np.cos(theta), radius * np.sin(theta)
+    X[3000:, 2] = rng.uniform(-2, 2, 400)
+    true = np.r_[2 * np.ones(3000), np.ones(400)]
+    junction = np.linalg.norm(X[:, :3], axis=1) < 0.3
+    neighbors = NearestNeighbors(n_neighbors=100).fit(X).kneighbors(X)[1]
+    fewer, count = sampling_span_corrections(X, neighbors, X, np.full(len(X), 3.0))
+    assert fewer[junction].mean() > 0.8
+    assert np.mean(count[fewer] == true[fewer]) > 0.99
+    # Right dimensions stand, and so do those too high for 20 points to judge.
+    assert not sampling_span_corrections(X, neighbors, X, true)[0].any()
+    assert not sampling_span_corrections(X, neighbors, X, np.full(len(X), 6.0))[0].any()
+    assert not sampling_span_corrections(X, neighbors[:, :15], X, np.full(len(X), 3.0))[0].any()
 
 
 def test_min_span_points_keeps_every_direction_of_a_flat_stratum():

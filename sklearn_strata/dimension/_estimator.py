@@ -13,6 +13,7 @@ from ..utils import fit_nested, spawn_seeds
 from ..utils._validation import check_no_bool_numbers, rollback_on_error
 from ._confidence import (
     AGREEMENT_NEIGHBORS,
+    RELIABLE,
     agreement_confidence,
     collapsed,
     degenerate_level,
@@ -27,7 +28,7 @@ from ._confidence import (
     warn_if_span_read,
     warn_if_unreliable,
 )
-from ._level_span import SPAN_NEIGHBORS, span_corrections
+from ._level_span import SPAN_NEIGHBORS, sampling_span_corrections, span_corrections
 from ._noise_level import (
     LEVEL_NEIGHBORS,
     candidate_levels,
@@ -273,6 +274,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             self._reference.sampling_scale_ > self._noise_reach, self._noise_reach > 0,
         )
         reference = self._reference
+        self._sampling_span = True
         resolved, confidence = self._resolve(
             dimensions, margin, reference.reference_, reference.sampling_scale_,
             reference.indices_,
@@ -397,7 +399,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         the stratum there: the point takes the count of those directions, with
         confidence 0. Dimensions that came from the reference instead of the field's
         ``readings`` are not the field's: they stand (the count reads a non-uniformly
-        sampled 9-dimensional paraboloid 5-6).
+        sampled 9-dimensional paraboloid 5-6). Then every unclear dimension (confidence
+        below ``RELIABLE``), the field's or the reference's, is checked against the
+        directions its nearest training points span (``sampling_span_corrections``).
         """
         reference = self._reference
         points = getattr(reference, "points_", None)
@@ -410,7 +414,14 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         )
         fewer, count = span_corrections(points, neighbors, X, self.noise_level_, dimensions)
         fewer &= dimensions == readings
-        return np.where(fewer, count, dimensions), np.where(fewer, 0.0, confidence)
+        dimensions = np.where(fewer, count, dimensions)
+        confidence = np.where(fewer, 0.0, confidence)
+        if not getattr(self, "_sampling_span", False):
+            # Fitted before the check at the sampling scale existed.
+            return dimensions, confidence
+        lower, local = sampling_span_corrections(points, neighbors, X, dimensions)
+        lower &= confidence < RELIABLE
+        return np.where(lower, local, dimensions), np.where(lower, 0.0, confidence)
 
     def _agreeing(self, confidence, dimensions, neighbors):
         """Confidences capped by the agreement with the nearest training points."""

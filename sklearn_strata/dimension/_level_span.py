@@ -8,6 +8,11 @@ than the field reads (and are enough to span every direction of the reading, see
 :func:`min_span_points`), the network has smeared the stratum, having not learned it
 finely enough there: the point takes the count instead, with confidence 0.
 
+An unclear dimension (confidence below ``RELIABLE``) is also checked at the sampling scale:
+where the 10 and the 20 nearest training points span the same number of directions, fewer
+than the point's dimension, the point takes that count (see
+:func:`sampling_span_corrections`).
+
 Measured on the presets (``benchmarks/RESULTS.md``): a circle of radius 0.5 beside a disk
 of radius 5 with noise 0.01 reads 2 at the chosen level with clean margins (the network
 renders the small circle as a smudge); 93% of the points were right, 5% confidently
@@ -33,6 +38,8 @@ MIN_SPAN_POINTS = 10
 SPAN_POINTS_MARGIN = 1.25
 # Training neighbors of a point the neighborhood is drawn from.
 SPAN_NEIGHBORS = 100
+# Nearest training points whose spans check an unclear dimension at the sampling scale.
+SAMPLING_SPAN_NEIGHBORS = (10, 20)
 _BATCH = 2048
 
 
@@ -122,3 +129,46 @@ def span_corrections(points, neighbors, X, level, dimensions):
     count, n_points = spanned_directions(points, neighbors, X, level)
     enough = n_points >= min_span_points(dimensions)
     return enough & (count < dimensions), count
+
+
+def sampling_span_corrections(points, neighbors, X, dimensions):
+    """Rows whose nearest training points span fewer directions than they read.
+
+    At a junction of strata, or where a stratum is thin for the level, the field reads
+    the directions of everything within the level's reach: a surface pierced by a line
+    reads 3 around the piercing. The nearest training points (``SAMPLING_SPAN_NEIGHBORS``,
+    the farthest one's distance as the radius of :func:`spanned_directions`) sit on the
+    point's own stratum. Where the two neighborhoods span the same number of directions,
+    fewer than the dimension, and are large enough to judge both (:func:`min_span_points`:
+    counts up to 3 from 10 points, dimensions up to 5 from 20), that count is the
+    stratum's dimension. Noise and curvature only add directions, so a count below the
+    dimension is not their doing; a sampling denser along one direction (a trajectory)
+    could lower it, hence the check is for unclear dimensions only.
+
+    Parameters
+    ----------
+    points, neighbors, X
+        As in :func:`spanned_directions`; ``neighbors`` has at least
+        ``max(SAMPLING_SPAN_NEIGHBORS)`` columns, or no row is corrected.
+    dimensions : ndarray of shape (n_rows,)
+        The dimension of each row.
+
+    Returns
+    -------
+    fewer : ndarray of bool of shape (n_rows,)
+        True where the nearest training points span fewer directions than
+        ``dimensions``, alike for both neighborhoods.
+    count : ndarray of shape (n_rows,)
+        The directions the smaller neighborhood spans.
+    """
+    dimensions = np.asarray(dimensions, dtype=float)
+    fewest, most = SAMPLING_SPAN_NEIGHBORS[0], SAMPLING_SPAN_NEIGHBORS[-1]
+    if neighbors.shape[1] < most or X.shape[0] == 0:
+        return np.zeros(X.shape[0], dtype=bool), dimensions.copy()
+    counts = [
+        spanned_directions(points, neighbors[:, :k], X, np.inf)[0]
+        for k in SAMPLING_SPAN_NEIGHBORS
+    ]
+    alike = np.all([c == counts[0] for c in counts[1:]], axis=0)
+    judged = (most >= min_span_points(dimensions)) & (fewest >= min_span_points(counts[0]))
+    return alike & judged & (counts[0] < dimensions), counts[0]
