@@ -36,6 +36,20 @@ def test_a_circle_is_split_into_four_arcs_and_a_segment_stays_whole():
     np.testing.assert_array_equal(chart_resp[1000:, 4], 1.0)
 
 
+def test_a_small_circle_still_gets_two_arcs_but_a_small_sphere_one_chart():
+    # 195 points: too few for two surface patches of 100, enough for two arcs of 50.
+    circle, angle = _circle(195)
+    dims, strata, chart_resp = split_into_charts(
+        circle, [1], np.ones((195, 1)), max_charts=4, seed=0
+    )
+    assert len(dims) >= 2
+    assert all(50 <= (chart_resp[:, k] == 1.0).sum() for k in range(len(dims)))
+    rng = np.random.RandomState(0)
+    sphere = rng.randn(195, 3)
+    sphere /= np.linalg.norm(sphere, axis=1, keepdims=True)
+    assert len(split_into_charts(sphere, [2], np.ones((195, 1)), 4, seed=0)[0]) == 1
+
+
 def test_charts_share_soft_responsibilities_and_respect_the_cap():
     X, _ = _circle(1000)
     resp = np.zeros((1000, 2))
