@@ -67,7 +67,7 @@ def test_unclear_dimensions_take_the_span_of_their_nearest_points():
     assert np.mean(count[fewer] == true[fewer]) > 0.99
     # Right dimensions stand, and so do those too high for 20 points to judge.
     assert not sampling_span_corrections(X, neighbors, X, true)[0].any()
-    assert not sampling_span_corrections(X, neighbors, X, np.full(len(X), 6.0))[0].any()
+    assert not sampling_span_corrections(X, neighbors, X, np.full(len(X), 4.0))[0].any()
     assert not sampling_span_corrections(X, neighbors[:, :15], X, np.full(len(X), 3.0))[0].any()
 
 
