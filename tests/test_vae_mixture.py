@@ -476,3 +476,33 @@ def test_a_small_stratum_beside_a_large_one_is_learned_at_its_own_scale():
     X_new, y_new = space.sample(600, noise=0.01, random_state=1)
     circle = y_new == 1
     assert np.median(model.score_samples(X_new[circle])) > 15
+
+
+def test_log_likelihood_is_exact_for_a_linear_decoder_whatever_the_encoder():
+    # x = W z + b + sigma * noise with z standard normal: x ~ N(b, W W^T + sigma^2 I).
+    # An untrained encoder is far from the narrow posterior; the Laplace half of the
+    # proposal is the exact posterior for a linear decoder.
+    from scipy.stats import multivariate_normal
+
+    from sklearn_strata.mixture._vae_network import VAEMixtureModule
+
+    d, D, sigma = 6, 12, 0.02
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = VAEMixtureModule(D, [d], (16,))
+        component = module.components[0]
+        component.decoder = torch.nn.Linear(d, D)
+    with torch.no_grad():
+        module.log_noise.fill_(np.log(sigma))
+    W = component.decoder.weight.detach().double().numpy()
+    b = component.decoder.bias.detach().double().numpy()
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, d) @ W.T + b + sigma * rng.randn(300, D)
+    exact = multivariate_normal(b, W @ W.T + sigma**2 * np.eye(D)).logpdf(X)
+    generator = torch.Generator().manual_seed(0)
+    eps = [torch.randn(32, d, generator=generator)]
+    with torch.no_grad():
+        estimate = module.component_log_likelihoods(
+            torch.as_tensor(X, dtype=torch.float32), eps
+        )[:, 0].double().numpy()
+    assert np.mean(np.abs(estimate - exact)) < 0.05

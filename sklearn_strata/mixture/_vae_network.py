@@ -103,6 +103,36 @@ def _gaussian_log_density(sq_dist, log_sigma, n_features):
     return -0.5 * sq_dist * torch.exp(-2.0 * log_sigma) - n_features * (log_sigma + 0.5 * _LOG_2PI)
 
 
+def _laplace_proposal(comp, x, mu, log_sigma):
+    """Gaussian approximation of the posterior ``p(z|x)`` of a component, per row.
+
+    One Gauss-Newton step on ``log p(x|z) + log p(z)`` from the encoder's mean ``mu``
+    moves to ``center``; the precision there is ``H = I + J^T J / sigma^2``, ``J`` the
+    decoder's Jacobian (exact for a linear decoder). Returns ``center`` (n, d), the
+    Cholesky factor ``L`` of ``H`` (n, d, d; the identity where the factorisation fails)
+    and ``log det L`` (n,), the log-density's normaliser up to the ``d/2 log 2 pi`` every
+    proposal shares.
+    """
+    d = mu.shape[1]
+    precision = torch.exp(-2.0 * log_sigma)
+    eye = torch.eye(d, dtype=mu.dtype, device=mu.device)
+
+    def jacobian(z):
+        return torch.func.vmap(torch.func.jacfwd(comp.decode))(z)
+
+    jac = jacobian(mu)
+    hessian = eye + precision * jac.transpose(1, 2) @ jac
+    gradient = precision * (jac.transpose(1, 2) @ (x - comp.decode(mu))[..., None])[..., 0] - mu
+    step = torch.linalg.solve_ex(hessian, gradient[..., None])[0][..., 0]
+    center = mu + torch.nan_to_num(step, nan=0.0, posinf=0.0, neginf=0.0)
+    jac = jacobian(center)
+    hessian = eye + precision * jac.transpose(1, 2) @ jac
+    chol, info = torch.linalg.cholesky_ex(hessian)
+    chol = torch.where((info == 0)[:, None, None], chol, eye)
+    log_det = torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1)
+    return center, chol, log_det
+
+
 class VAEMixtureModule(nn.Module):
     """Mixture of :class:`ComponentVAE` whose ``forward`` returns per-sample losses.
 
@@ -233,6 +263,16 @@ class VAEMixtureModule(nn.Module):
     def component_log_likelihoods(self, x, eps):
         """Importance-weighted (IWAE) bound of ``log p_k(x)`` for every component.
 
+        The draws come from two proposals, half from each (the balance heuristic weighs
+        every draw by their mixture): the encoder's ``q(z|x)``, and the Laplace
+        approximation of the posterior around the encoder's mean after one Gauss-Newton
+        step (:func:`_laplace_proposal`). The encoder alone leaves the bound loose where
+        the posterior is much narrower than its errors, as in many latent dimensions at
+        low noise: the 20-dimensional cube in R^80 with noise 0.01 scored 166.2 nats per
+        point with 32 encoder draws, 168.0 with 1,024, and 171.8 with 32 of the mixture
+        (``benchmarks/RESULTS.md``). Where the encoder is tight, the mixture costs at
+        most ``log 2``.
+
         Parameters
         ----------
         x : tensor of shape (n, D)
@@ -252,36 +292,58 @@ class VAEMixtureModule(nn.Module):
                 out.append(_gaussian_log_density(sq, log_sigma, self.n_features))
                 continue
             e = eps[k]
-            n_draws, d = e.shape
+            n_draws = e.shape[0]
+            n_laplace = (n_draws + 1) // 2
             mu, logvar = comp.encode(x)
             std = torch.exp(0.5 * logvar)
-            z = mu[None] + std[None] * e[:, None, :]
+            center, chol, log_det = _laplace_proposal(comp, x, mu, log_sigma)
+            # Laplace draws z = center + L^-T e (covariance H^-1 = L^-T L^-1).
+            laplace = torch.linalg.solve_triangular(
+                chol.transpose(1, 2), e[:n_laplace].T.expand(len(x), -1, -1), upper=True
+            ).permute(2, 0, 1)
+            z = torch.cat(
+                [center[None] + laplace, mu[None] + std[None] * e[n_laplace:, None, :]], 0
+            )
+            whitened = chol.transpose(1, 2)[None] @ (z - center[None])[..., None]
+            log_q_laplace = -0.5 * (whitened[..., 0] ** 2).sum(-1) + log_det[None]
+            log_q_encoder = (
+                -0.5 * (((z - mu[None]) / std[None]) ** 2).sum(-1) - 0.5 * logvar.sum(-1)[None]
+            )
+            share = n_laplace / n_draws
+            log_q = torch.logaddexp(
+                log_q_laplace + math.log(share),
+                log_q_encoder + (math.log1p(-share) if share < 1 else -math.inf),
+            )
             sq = ((x[None] - comp.decode(z)) ** 2).sum(-1)
             log_px = _gaussian_log_density(sq, log_sigma, self.n_features)
             log_pz = -0.5 * (z**2).sum(-1)
-            log_qz = -0.5 * (e**2).sum(-1)[:, None] - 0.5 * logvar.sum(-1)[None]
-            log_w = log_px + log_pz - log_qz
-            out.append(torch.logsumexp(log_w, 0) - math.log(n_draws))
+            out.append(torch.logsumexp(log_px + log_pz - log_q, 0) - math.log(n_draws))
         return torch.stack(out, 1)
 
     def inference_floats(self, n_draws):
         """Floats one row holds in :meth:`component_log_likelihoods` with ``n_draws`` draws.
 
-        The largest component's encoder activations, and for every draw its latent code,
-        decoder activations and reconstruction error (an upper bound: the components are
-        evaluated one after the other). With ``n_draws=1``, a bound for
+        The largest component's encoder activations and Laplace proposal (the decoder's
+        Jacobian), and for every draw its latent code, decoder activations and
+        reconstruction error (an upper bound: the components are evaluated one after the
+        other). With ``n_draws=1``, a bound for
         :meth:`sample_component` too.
         """
 
         def activations(mlp):
             return sum(2 * layer.out_features for layer in mlp if isinstance(layer, nn.Linear))
 
-        encoder = decoder = 0
+        encoder = decoder = laplace = 0
         for comp in self.components:
             if comp.latent_dim:
                 encoder = max(encoder, activations(comp.encoder) + 3 * comp.latent_dim)
                 decoder = max(decoder, activations(comp.decoder) + 2 * comp.latent_dim)
-        return encoder + n_draws * (decoder + 3 * self.n_features) + 2 * self.n_components
+                # The Laplace proposal: the decoder's Jacobian (its activations once per
+                # latent direction) and the d x d precision and factor.
+                laplace = max(laplace, comp.latent_dim * (decoder + 2 * self.n_features)
+                              + 3 * comp.latent_dim**2)
+        return (encoder + laplace + n_draws * (decoder + 3 * self.n_features)
+                + 2 * self.n_components)
 
     @torch.no_grad()
     def sample_component(self, k, n_samples, generator):
