@@ -277,7 +277,9 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         to zero (cosine).
     n_importance_samples : int, default=32
         Importance samples per component of the IWAE bound used by :meth:`score_samples`,
-        :meth:`predict_proba` and :meth:`predict`.
+        :meth:`predict_proba` and :meth:`predict`: half from the encoder, half from the
+        Laplace approximation of the posterior (tight where the encoder is not, as in many
+        latent dimensions at low noise).
     device : {"auto", "cpu", "cuda"}, default="cpu"
         Device for training and inference.
     random_state : int, RandomState instance or None, default=None
