@@ -1,5 +1,5 @@
-"""Run every benchmark in order (``make bench``): local dimensions, strata, scale,
-scikit-dimension's BenchmarkManifolds, then fit time.
+"""Run every benchmark in order (``make bench``): local dimensions, strata, real data,
+scale, scikit-dimension's BenchmarkManifolds, then fit time.
 
     python benchmarks/run_all.py [case ...]
 
@@ -26,6 +26,7 @@ from benchmarks import (
     bench_benchmark_manifolds,
     bench_dimension,
     bench_fit_time,
+    bench_real_data,
     bench_scale,
     bench_strata,
 )
@@ -35,6 +36,7 @@ def main(argv=None):
     names = sys.argv[1:] if argv is None else argv
     bench_dimension.main(names)
     bench_strata.main(names)
+    bench_real_data.main()
     bench_scale.main([])
     bench_benchmark_manifolds.main([])
     bench_fit_time.main([])
