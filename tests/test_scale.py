@@ -157,9 +157,13 @@ CASES = [
         SAMPLE_STREAM,
     ),
     _case("counter.predict", "counter", lambda m, X: m.predict(X), COUNTER, BATCH),
-    _case("vae.score_samples", "vae", lambda m, X: m.score_samples(X), VAE, VAE_CHUNK),
+    # The Laplace proposal's batched Jacobians and factorisations round by a float32 ulp
+    # in a few rows for another batch shape.
+    _case("vae.score_samples", "vae", lambda m, X: m.score_samples(X), VAE, VAE_CHUNK, FLOAT32),
     _case("vae.predict", "vae", lambda m, X: m.predict(X), VAE, VAE_CHUNK),
-    _case("vae.predict_proba", "vae", lambda m, X: m.predict_proba(X), VAE, VAE_CHUNK),
+    _case(
+        "vae.predict_proba", "vae", lambda m, X: m.predict_proba(X), VAE, VAE_CHUNK, FLOAT32
+    ),
     _case(
         "vae.sample",
         "vae",
