@@ -270,3 +270,17 @@ def test_readings_that_change_at_the_persistence_level_get_confidence_0():
     # With a given level nothing is checked at another one.
     given = ScoreDimensionEstimator(model, noise_level=0.2, random_state=0).fit(X)
     assert given._persistence_level is None
+
+
+def test_an_unreliable_field_needs_more_reliable_points_to_stay_silent():
+    from sklearn_strata.dimension._confidence import warn_if_unreliable
+
+    confidence = np.r_[np.ones(55), np.zeros(45)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_unreliable(confidence, {}, reliable_field=True)
+    with pytest.warns(UserWarning, match="only 55% of the training points are reliable"):
+        warn_if_unreliable(confidence, {}, reliable_field=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_unreliable(np.r_[np.ones(65), np.zeros(35)], {}, reliable_field=False)

@@ -146,7 +146,8 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         a large disk read 2), and ``dimension_pw_`` holds their count there.
         Points at or above 0.5 are reliable;
         :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
-        half of the training points are reliable.
+        half of the training points are reliable (60% when ``field_reliable_`` is
+        False).
     field_reliable_ : bool
         Whether the field reads cleanly as a whole: the 10th percentile of the training
         margins is at least 0.25, ``denoising_gain_`` at least 0.05, and fewer than 90% of
@@ -287,7 +288,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         )
         values, counts = np.unique(self.dimension_pw_, return_counts=True)
         self.dimension_ = float(values[np.argmax(counts)])
-        warn_if_unreliable(self.dimension_confidence_, self.noise_level_curve_)
+        warn_if_unreliable(
+            self.dimension_confidence_, self.noise_level_curve_, self.field_reliable_
+        )
         warn_if_linear(self.denoising_gain_, self.dimension_pw_)
         warn_if_span_read(self._reads_span, self._span, dimensions)
         return self
