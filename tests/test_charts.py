@@ -36,7 +36,7 @@ def test_a_circle_is_split_into_four_arcs_and_a_segment_stays_whole():
     np.testing.assert_array_equal(chart_resp[1000:, 4], 1.0)
 
 
-def test_a_small_circle_still_gets_two_arcs_but_a_small_sphere_one_chart():
+def test_charts_hold_fifty_points_per_latent_dimension():
     # 195 points: too few for two surface patches of 100, enough for two arcs of 50.
     circle, angle = _circle(195)
     dims, strata, chart_resp = split_into_charts(
@@ -48,6 +48,11 @@ def test_a_small_circle_still_gets_two_arcs_but_a_small_sphere_one_chart():
     sphere = rng.randn(195, 3)
     sphere /= np.linalg.norm(sphere, axis=1, keepdims=True)
     assert len(split_into_charts(sphere, [2], np.ones((195, 1)), 4, seed=0)[0]) == 1
+    # A chart of a 5-dimensional stratum needs 250 points: 690 make two at most.
+    sphere5 = rng.randn(690, 6)
+    sphere5 /= np.linalg.norm(sphere5, axis=1, keepdims=True)
+    dims5 = split_into_charts(sphere5, [5], np.ones((690, 1)), 4, seed=0)[0]
+    assert len(dims5) == 2
 
 
 def test_charts_share_soft_responsibilities_and_respect_the_cap():
