@@ -72,10 +72,13 @@ def test_a_field_reading_the_span_everywhere_on_noisy_data_is_confident_nowhere(
     transformed = estimator.transform(X[:500])
     assert np.mean(estimator.confidence(X[:500]) >= 0.5) > 0.9
     # Flagged, as fit flags an unreliable field reading the span at nearly every point,
-    # every confidence is 0 and the dimensions are unchanged.
+    # every confidence is 0; the dimensions stand, but for the few the sampling-scale
+    # check then lowers to the span of their nearest points.
     estimator._reads_span = True
     np.testing.assert_array_equal(estimator.confidence(X[:500]), 0.0)
-    np.testing.assert_array_equal(estimator.transform(X[:500]), transformed)
+    flagged = estimator.transform(X[:500])
+    assert np.all(flagged <= transformed)
+    assert np.mean(flagged == transformed) > 0.98
 
 
 STRATA_CASES = [

@@ -491,11 +491,11 @@ def test_log_likelihood_is_exact_for_a_linear_decoder_whatever_the_encoder():
         torch.manual_seed(0)
         module = VAEMixtureModule(D, [d], (16,))
         component = module.components[0]
-        component.decoder = torch.nn.Linear(d, D)
+        component.decoder = torch.nn.Sequential(torch.nn.Linear(d, D))
     with torch.no_grad():
         module.log_noise.fill_(np.log(sigma))
-    W = component.decoder.weight.detach().double().numpy()
-    b = component.decoder.bias.detach().double().numpy()
+    W = component.decoder[0].weight.detach().double().numpy()
+    b = component.decoder[0].bias.detach().double().numpy()
     rng = np.random.RandomState(0)
     X = rng.randn(300, d) @ W.T + b + sigma * rng.randn(300, D)
     exact = multivariate_normal(b, W @ W.T + sigma**2 * np.eye(D)).logpdf(X)
@@ -506,3 +506,20 @@ def test_log_likelihood_is_exact_for_a_linear_decoder_whatever_the_encoder():
             torch.as_tensor(X, dtype=torch.float32), eps
         )[:, 0].double().numpy()
     assert np.mean(np.abs(estimate - exact)) < 0.05
+
+
+def test_decoder_jacobian_matches_autograd_and_runs_in_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklearn_strata.mixture._vae_network import ComponentVAE, _decoder_jacobian
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        component = ComponentVAE(12, 3, (16, 8))
+        z = torch.randn(40, 3)
+    component.set_center(torch.zeros(12), 2.5)
+    expected = torch.func.vmap(torch.func.jacfwd(component.decode))(z)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda rows: _decoder_jacobian(component, z[rows]),
+                                [slice(i, i + 10) for i in range(0, 40, 10)]))
+    torch.testing.assert_close(torch.cat(results), expected, rtol=1e-5, atol=1e-6)
