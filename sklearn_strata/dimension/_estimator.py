@@ -143,7 +143,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         deviation above a sixth of that neighborhood's radius) than the point reads,
         while enough of them lie there to span every direction of the reading: the
         network smeared a stratum it has not learned finely enough (a small circle beside
-        a large disk read 2), and ``dimension_pw_`` holds their count there.
+        a large disk read 2), and ``dimension_pw_`` holds their count there. Also 0
+        where a dimension up to 3 below 0.5 (a junction read with both strata's
+        directions) exceeds the count of directions its 10 and its 20 nearest training
+        points both span, which ``dimension_pw_`` then holds.
         Points at or above 0.5 are reliable;
         :meth:`confidence` gives the same for new points. ``fit`` warns when fewer than
         half of the training points are reliable (60% when ``field_reliable_`` is
