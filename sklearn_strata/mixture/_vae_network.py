@@ -141,15 +141,12 @@ def _laplace_proposal(comp, x, mu, log_sigma):
     precision = torch.exp(-2.0 * log_sigma)
     eye = torch.eye(d, dtype=mu.dtype, device=mu.device)
 
-    def jacobian(z):
-        return _decoder_jacobian(comp, z)
-
-    jac = jacobian(mu)
+    jac = _decoder_jacobian(comp, mu)
     hessian = eye + precision * jac.transpose(1, 2) @ jac
     gradient = precision * (jac.transpose(1, 2) @ (x - comp.decode(mu))[..., None])[..., 0] - mu
     step = torch.linalg.solve_ex(hessian, gradient[..., None])[0][..., 0]
     center = mu + torch.nan_to_num(step, nan=0.0, posinf=0.0, neginf=0.0)
-    jac = jacobian(center)
+    jac = _decoder_jacobian(comp, center)
     hessian = eye + precision * jac.transpose(1, 2) @ jac
     chol, info = torch.linalg.cholesky_ex(hessian)
     chol = torch.where((info == 0)[:, None, None], chol, eye)
@@ -292,9 +289,9 @@ class VAEMixtureModule(nn.Module):
         approximation of the posterior around the encoder's mean after one Gauss-Newton
         step (:func:`_laplace_proposal`). The encoder alone leaves the bound loose where
         the posterior is much narrower than its errors, as in many latent dimensions at
-        low noise: the 20-dimensional cube in R^80 with noise 0.01 scored 166.2 nats per
-        point with 32 encoder draws, 168.0 with 1,024, and 171.8 with 32 of the mixture
-        (``benchmarks/RESULTS.md``). Where the encoder is tight, the mixture costs at
+        low noise: the 20-dimensional cube in R^80 with noise 0.01 scored 165.0 nats per
+        held-out point with 32 encoder draws, about 168 with 1,024, and 171.4 with 32 of
+        the mixture (``benchmarks/RESULTS.md``). Where the encoder is tight, the mixture costs at
         most ``log 2``.
 
         Parameters
