@@ -425,9 +425,14 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         if not getattr(self, "_sampling_span", False):
             # Fitted before the check at the sampling scale existed.
             return dimensions, confidence
-        lower, local = sampling_span_corrections(points, neighbors, X, dimensions)
-        lower &= confidence < RELIABLE
-        return np.where(lower, local, dimensions), np.where(lower, 0.0, confidence)
+        unclear = np.flatnonzero(confidence < RELIABLE)
+        lower, local = sampling_span_corrections(
+            points, neighbors[unclear], X[unclear], dimensions[unclear]
+        )
+        dimensions, confidence = dimensions.copy(), confidence.copy()
+        dimensions[unclear[lower]] = local[lower]
+        confidence[unclear[lower]] = 0.0
+        return dimensions, confidence
 
     def _agreeing(self, confidence, dimensions, neighbors):
         """Confidences capped by the agreement with the nearest training points."""
