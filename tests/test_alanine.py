@@ -183,3 +183,18 @@ def test_loader_simulates_and_caches(tmp_path, monkeypatch):
     load_alanine_dipeptide(4, random_state=6, data_home=tmp_path, cache=False)
     assert calls == [12, 12, 4]
     assert len(list(tmp_path.glob("sklearn_strata/*.npz"))) == 1
+
+
+def test_default_estimator_reads_the_dihedral_torus_as_two_dimensional():
+    # Real molecular dynamics: the backbone dihedrals (cos, sin of phi and psi) move on
+    # the 2-dimensional (phi, psi) torus in R^4. Every 10th frame of the first 15 ns.
+    import warnings
+
+    from sklearn_strata import ScoreDimensionEstimator
+
+    X = load_alanine_dipeptide(15000)[::10]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        estimator = ScoreDimensionEstimator(random_state=0).fit(X)
+    assert np.mean(estimator.dimension_pw_ == 2) >= 0.95
+    assert np.mean(estimator.dimension_confidence_ >= 0.5) >= 0.9
