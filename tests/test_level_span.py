@@ -12,6 +12,7 @@ from sklearn_strata.dimension._level_span import (
     sampling_span_corrections,
     span_corrections,
     spanned_directions,
+    spans_no_more,
 )
 
 
@@ -69,6 +70,26 @@ def test_unclear_dimensions_take_the_span_of_their_nearest_points():
     assert not sampling_span_corrections(X, neighbors, X, true)[0].any()
     assert not sampling_span_corrections(X, neighbors, X, np.full(len(X), 4.0))[0].any()
     assert not sampling_span_corrections(X, neighbors[:, :15], X, np.full(len(X), 3.0))[0].any()
+
+
+def test_low_readings_whose_nearest_points_span_no_more_are_no_collapse():
+    # A circle whose noise is below its sampling scale spans 1 direction there: a reading
+    # of 1 is no collapse, whatever an inflated reference says; a 6-dimensional ball read
+    # 1 or 2 shows more directions; readings above 3 are not judged from 10 points.
+    X, true = _circle_and_disk(noise=0.001)
+    neighbors = NearestNeighbors(n_neighbors=20).fit(X).kneighbors(X)[1]
+    circle = true == 1
+    assert spans_no_more(X, neighbors[circle], X[circle], np.ones(400)).mean() > 0.9
+    assert not spans_no_more(X, neighbors, X, np.zeros(len(X))).any()
+    assert not spans_no_more(X, neighbors, X, np.full(len(X), 4.0)).any()
+    rng = np.random.RandomState(0)
+    ball = rng.standard_normal((3000, 6))
+    ball *= (rng.uniform(size=(3000, 1)) ** (1 / 6)) / np.linalg.norm(ball, axis=1, keepdims=True)
+    ball_neighbors = NearestNeighbors(n_neighbors=20).fit(ball).kneighbors(ball)[1]
+    for reading in (1.0, 2.0):
+        assert spans_no_more(ball, ball_neighbors, ball, np.full(3000, reading)).mean() < 0.01
+    # Too few neighbors: nothing is judged.
+    assert not spans_no_more(X, neighbors[:, :15], X, np.ones(len(X))).any()
 
 
 def test_min_span_points_keeps_every_direction_of_a_flat_stratum():

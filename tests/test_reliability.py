@@ -90,6 +90,12 @@ def test_collapsed_readings_give_way_to_the_neighbor_distances():
     # Nor within the reach of the ambient noise (there the neighbors measure the noise).
     dims, _ = resolve_readings(readings, margin, reference, np.zeros(5, bool), False)
     np.testing.assert_array_equal(dims, readings)
+    # Nor where the nearest training points span no more directions than the reading.
+    no_collapse = np.array([False, False, True, False, False])
+    dims, confidence = resolve_readings(readings, margin, reference, beyond_noise, False,
+                                        no_collapse=no_collapse)
+    np.testing.assert_array_equal(dims, [14.0, 15.0, 1.0, 2.0, 2.0])
+    np.testing.assert_allclose(confidence, [0.0, 0.0, 1.0, 1.0, 1.0])
 
 
 def test_unreliable_field_keeps_readings_above_the_reference_unless_they_fill_the_span():

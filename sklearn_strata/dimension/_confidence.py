@@ -128,7 +128,7 @@ def collapsed(dimensions, reference, beyond_noise, noisy):
 
 def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field,
                      noisy=True, over_share=None, linear_field=False, span=None,
-                     collapse_share=None):
+                     collapse_share=None, no_collapse=None):
     """Final dimensions and confidences of the readings.
 
     The confidence of a field reading is its cleanness, its margin from the rounding
@@ -197,6 +197,9 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     collapse_share : ndarray of shape (n,), default=None
         Fraction of each point's neighbors whose training readings are :func:`collapsed`;
         None replaces no collapse of a reliable field.
+    no_collapse : ndarray of bool of shape (n,), default=None
+        Readings that are no collapse whatever the reference says: their nearest training
+        points span no more directions (see ``_level_span.spans_no_more``).
 
     Returns
     -------
@@ -215,6 +218,8 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
         systematic = over & (np.asarray(over_share) >= _SYSTEMATIC_SHARE)
         dimensions = np.where(systematic, np.round(reference), dimensions)
     collapse = collapsed(dimensions, reference, beyond_noise, noisy)
+    if no_collapse is not None:
+        collapse &= ~np.asarray(no_collapse)
     if reliable_field:
         if collapse_share is None or noisy:
             return dimensions, confidence

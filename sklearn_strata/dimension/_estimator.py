@@ -28,7 +28,13 @@ from ._confidence import (
     warn_if_span_read,
     warn_if_unreliable,
 )
-from ._level_span import SPAN_NEIGHBORS, sampling_span_corrections, span_corrections
+from ._level_span import (
+    SAMPLING_SPAN_NEIGHBORS,
+    SPAN_NEIGHBORS,
+    sampling_span_corrections,
+    span_corrections,
+    spans_no_more,
+)
 from ._noise_level import (
     LEVEL_NEIGHBORS,
     candidate_levels,
@@ -279,8 +285,9 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         )
         reference = self._reference
         self._sampling_span = True
+        self._collapse_span = True
         resolved, confidence = self._resolve(
-            dimensions, margin, reference.reference_, reference.sampling_scale_,
+            X, dimensions, margin, reference.reference_, reference.sampling_scale_,
             reference.indices_,
         )
         self.dimension_pw_, confidence = self._spanned(X, resolved, confidence, dimensions)
@@ -364,18 +371,21 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         """
         return self._resolved(X, with_confidence=False)[0][:, None]
 
-    def _resolve(self, readings, margin, reference, sampling_scale, neighbors):
+    def _resolve(self, X, readings, margin, reference, sampling_scale, neighbors):
         """Final dimensions and confidences of readings, checked against the reference.
 
         Where the nearest neighbors lie within the reach of the ambient noise (a dense
         stratum), their distances measure the noise and the reference reads it as extra
-        dimensions, so it may not overrule the field there (``beyond_noise``).
+        dimensions, so it may not overrule the field there (``beyond_noise``); nor where
+        the nearest training points span no more directions than the reading
+        (``_level_span.spans_no_more``).
         """
+        beyond_noise = sampling_scale > self._noise_reach
         return resolve_readings(
             readings,
             margin,
             reference,
-            sampling_scale > self._noise_reach,
+            beyond_noise,
             self.field_reliable_,
             noisy=self._noise_reach > 0,
             over_share=self._over_read[neighbors].mean(axis=1),
@@ -388,7 +398,24 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             # linear one (fitted before that check: no such flag).
             linear_field=is_linear(self.denoising_gain_) or getattr(self, "_reads_span", False),
             span=getattr(self, "_span", None),
+            no_collapse=self._no_collapse(X, readings, reference, beyond_noise),
         )
+
+    def _no_collapse(self, X, readings, reference, beyond_noise):
+        """Readings below the reference that the nearest training points confirm."""
+        if not getattr(self, "_collapse_span", False):
+            # Fitted before the check existed.
+            return None
+        no_collapse = np.zeros(X.shape[0], dtype=bool)
+        rows = np.flatnonzero(collapsed(readings, reference, beyond_noise, self._noise_reach > 0))
+        if rows.size:
+            points = self._reference.points_
+            neighbors = self._reference.nn_.kneighbors(
+                X[rows], n_neighbors=min(max(SAMPLING_SPAN_NEIGHBORS), points.shape[0]),
+                return_distance=False,
+            )
+            no_collapse[rows] = spans_no_more(points, neighbors, X[rows], readings[rows])
+        return no_collapse
 
     def _persisting(self, confidence, X, readings):
         """Confidences set to 0 where a reading does not hold at the persistence level."""
@@ -456,7 +483,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             reference, sampling_scale, neighbors = self._reference.predict(X[rows])
             dimensions[rows], resolved = self._spanned(
                 X[rows],
-                *self._resolve(readings, margin, reference, sampling_scale, neighbors),
+                *self._resolve(X[rows], readings, margin, reference, sampling_scale, neighbors),
                 readings,
             )
             if with_confidence:
