@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sklearn_strata import ScoreDiffusionDensity, StratifiedVAEMixture
-from sklearn_strata.diffusion import _density
+from sklearn_strata.diffusion import _budget
 from sklearn_strata.utils import BaseTorchEstimator, draw_seed, spawn_seeds
 
 from ._fast import make_estimator, training_data
@@ -62,11 +62,13 @@ def test_loss_curve_and_n_iter(name):
 
 
 def test_diffusion_n_iter_with_auto_epochs(monkeypatch):
-    monkeypatch.setattr(_density, "_TARGET_TRAIN_STEPS", 12)
+    monkeypatch.setattr(_budget, "TARGET_TRAIN_STEPS", 12)
     estimator = make_estimator("diffusion", max_epochs="auto", batch_size=10)
     estimator.fit(training_data(40))
-    # "auto": the epochs that make about _TARGET_TRAIN_STEPS steps, 4 per epoch here
-    assert estimator.n_iter_ == len(estimator.loss_curve_) == 3
+    # "auto": the epochs that make about TARGET_TRAIN_STEPS steps, 4 per epoch here, in
+    # each training stage
+    assert 1 <= estimator.n_training_stages_ <= _budget.MAX_STAGES
+    assert estimator.n_iter_ == len(estimator.loss_curve_) == 3 * estimator.n_training_stages_
 
 
 @pytest.mark.parametrize("name", CLASSES)

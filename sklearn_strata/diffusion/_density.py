@@ -20,16 +20,13 @@ from ..utils import (
 )
 from ..utils._torch import training_dtype
 from ..utils._validation import rollback_on_error
+from . import _budget
 from ._network import DenoisingNetwork, denoiser_jacobian
 from ._ode import log_density
 from ._sampler import sample_reverse_sde
 from ._schedule import VPSchedule
 from ._subspace import principal_split
 
-# Large batches with a large learning rate: a CPU step of 2048 rows in bfloat16 costs
-# little more than four of 256, and the denoising loss is noisy enough that the fewer,
-# cleaner steps learn as well (benchmarks/RESULTS.md, "Fit time").
-_TARGET_TRAIN_STEPS = 800
 # Smoothing level at the network's default t_min = 1e-3 of the VP schedule.
 _DEFAULT_SMALLEST_LEVEL = 0.0105
 
@@ -84,8 +81,11 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
     n_blocks : int, default=3
         Number of residual blocks.
     max_epochs : int or "auto", default="auto"
-        Passes over the data. ``"auto"`` gives about 800 optimisation steps whatever the
-        number of samples.
+        Passes over the data. ``"auto"`` trains in stages of about 800 optimisation
+        steps whatever the number of samples: one, unless the network then denoises the
+        training data worse than a kernel smoother of them at the finest levels the
+        dimension is read at (data with fine structure); then up to four, while a stage
+        still improves it (``n_training_stages_``).
     batch_size : int, default=2048
         Rows per optimisation step (all of them when ``X`` has fewer rows).
     lr : float, default=8e-3
@@ -136,6 +136,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
     n_learned_directions_ : int
         Number of leading principal directions modelled by the network; the remaining
         ``n_features_in_ - n_learned_directions_`` are an isotropic Gaussian.
+    n_training_stages_ : int
+        Training stages run (see ``max_epochs``; 1 when ``max_epochs`` is an int).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -148,10 +150,11 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
     training_precision_ : str
         Precision the matrix products were trained in: ``"float32"`` or ``"bfloat16"``.
     loss_curve_ : list of float
-        Mean training loss of every epoch (from ``net_.history``), as in
-        :class:`~sklearn.neural_network.MLPRegressor`.
+        Mean training loss of every epoch of every stage, as in
+        :class:`~sklearn.neural_network.MLPRegressor` (``net_.history`` holds the last
+        stage's).
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run, over every stage.
 
     See Also
     --------
@@ -259,18 +262,44 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         module.training_dtype = training_dtype(self.training_precision, self.device_)
         self.training_precision_ = str(module.training_dtype).removeprefix("torch.")
         batch_size = min(self.batch_size, X.shape[0])
-        max_epochs = self.max_epochs
-        if max_epochs == "auto":
-            steps_per_epoch = max(X.shape[0] // batch_size, 1)
-            max_epochs = max(math.ceil(_TARGET_TRAIN_STEPS / steps_per_epoch), 1)
-        self._train(
-            module, Z, seed=seed, max_epochs=max_epochs, batch_size=batch_size,
-            cosine_lr=True,
-        )
+        if self.max_epochs == "auto":
+            self._train_in_stages(module, Z, seed, batch_size)
+        else:
+            self._train(
+                module, Z, seed=seed, max_epochs=self.max_epochs, batch_size=batch_size,
+                cosine_lr=True,
+            )
+            self.n_training_stages_ = 1
         self.min_noise_level_ = float(
             schedule.smoothing_level(torch.tensor(module.t_min)) * self.scale_
         )
         return self
+
+    def _train_in_stages(self, module, Z, seed, batch_size):
+        """Train stage after stage while the field is not learned where it is read.
+
+        See ``_budget``: each stage is about ``TARGET_TRAIN_STEPS`` steps with a cosine
+        schedule, the later ones from a lower learning rate. ``loss_curve_`` and
+        ``n_iter_`` cover every stage.
+        """
+        steps_per_epoch = max(Z.shape[0] // batch_size, 1)
+        max_epochs = max(math.ceil(_budget.TARGET_TRAIN_STEPS / steps_per_epoch), 1)
+        # The first stream is the Hutchinson probes' (see fit).
+        _, check_seed, *stage_seeds = spawn_seeds(seed, _budget.MAX_STAGES + 1)
+        curve, previous, stage = [], None, 0
+        while True:
+            self._train(
+                module, Z, seed=seed if stage == 0 else stage_seeds[stage - 1],
+                max_epochs=max_epochs, batch_size=batch_size, cosine_lr=True,
+                lr=self.lr * _budget.STAGE_LR_FACTOR ** min(stage, 1),
+            )
+            curve += self.loss_curve_
+            errors, smoother = _budget.denoising_errors(module, Z, check_seed)
+            if not _budget.next_stage(stage, errors, previous, smoother):
+                break
+            previous, stage = errors, stage + 1
+        self.n_training_stages_ = stage + 1
+        self.loss_curve_, self.n_iter_ = curve, len(curve)
 
     def __setstate__(self, state):
         # Pickled before training_precision existed: such models trained in float32.
