@@ -72,6 +72,18 @@ def test_unclear_dimensions_take_the_span_of_their_nearest_points():
     assert not sampling_span_corrections(X, neighbors[:, :15], X, np.full(len(X), 3.0))[0].any()
 
 
+def test_a_reading_the_reference_confirms_needs_twice_the_points_to_be_lowered():
+    # 12 points along a segment span one direction: enough to lower an unconfirmed
+    # reading of 2, not one that the neighbor-distance reference confirms.
+    X = np.zeros((12, 10))
+    X[:, 0] = np.linspace(-0.1, 0.1, 12)
+    neighbors = NearestNeighbors(n_neighbors=12).fit(X).kneighbors(X[:1])[1]
+    reading = np.array([2.0])
+    assert span_corrections(X, neighbors, X[:1], 0.1, reading)[0].all()
+    assert span_corrections(X, neighbors, X[:1], 0.1, reading, np.array([1.1]))[0].all()
+    assert not span_corrections(X, neighbors, X[:1], 0.1, reading, np.array([1.8]))[0].any()
+
+
 def test_low_readings_whose_nearest_points_span_no_more_are_no_collapse():
     # A circle whose noise is below its sampling scale spans 1 direction there: a reading
     # of 1 is no collapse, whatever an inflated reference says; a 6-dimensional ball read

@@ -286,11 +286,14 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         reference = self._reference
         self._sampling_span = True
         self._collapse_span = True
+        self._confirmed_span = True
         resolved, confidence = self._resolve(
             X, dimensions, margin, reference.reference_, reference.sampling_scale_,
             reference.indices_,
         )
-        self.dimension_pw_, confidence = self._spanned(X, resolved, confidence, dimensions)
+        self.dimension_pw_, confidence = self._spanned(
+            X, resolved, confidence, dimensions, reference.reference_
+        )
         confidence = self._persisting(confidence, X, dimensions)
         self._agreement_neighbors = AGREEMENT_NEIGHBORS
         self.dimension_confidence_ = self._agreeing(
@@ -424,28 +427,31 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
             return confidence
         return np.where(self._read(X, level)[0] != readings, 0.0, confidence)
 
-    def _spanned(self, X, dimensions, confidence, readings):
+    def _spanned(self, X, dimensions, confidence, readings, reference):
         """Dimensions and confidences after the data check at the reading's scale.
 
         Where the training points around a point span fewer directions at
         ``noise_level_`` than the field reads (see ``_level_span``), the network smeared
         the stratum there: the point takes the count of those directions, with
-        confidence 0. Dimensions that came from the reference instead of the field's
+        confidence 0; a reading the neighbor-distance ``reference`` confirms is judged
+        from twice as many points. Dimensions that came from the reference instead of the field's
         ``readings`` are not the field's: they stand (the count reads a non-uniformly
         sampled 9-dimensional paraboloid 5-6). Then every unclear dimension (confidence
         below ``RELIABLE``), the field's or the reference's, is checked against the
         directions its nearest training points span (``sampling_span_corrections``).
         """
-        reference = self._reference
-        points = getattr(reference, "points_", None)
+        points = getattr(self._reference, "points_", None)
         if points is None:
             # Fitted before the check existed.
             return dimensions, confidence
         n_neighbors = min(SPAN_NEIGHBORS, points.shape[0])
-        neighbors = reference.nn_.kneighbors(
+        neighbors = self._reference.nn_.kneighbors(
             X, n_neighbors=n_neighbors, return_distance=False
         )
-        fewer, count = span_corrections(points, neighbors, X, self.noise_level_, dimensions)
+        fewer, count = span_corrections(
+            points, neighbors, X, self.noise_level_, dimensions,
+            reference if getattr(self, "_confirmed_span", False) else None,
+        )
         fewer &= dimensions == readings
         dimensions = np.where(fewer, count, dimensions)
         confidence = np.where(fewer, 0.0, confidence)
@@ -485,6 +491,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
                 X[rows],
                 *self._resolve(X[rows], readings, margin, reference, sampling_scale, neighbors),
                 readings,
+                reference,
             )
             if with_confidence:
                 resolved = self._persisting(resolved, X[rows], readings)

@@ -110,7 +110,7 @@ def min_span_points(dimensions):
     return np.maximum(MIN_SPAN_POINTS, SPAN_POINTS_MARGIN * needed)
 
 
-def span_corrections(points, neighbors, X, level, dimensions):
+def span_corrections(points, neighbors, X, level, dimensions, reference=None):
     """Rows whose neighbors span fewer directions at ``level`` than they read.
 
     Parameters
@@ -119,6 +119,11 @@ def span_corrections(points, neighbors, X, level, dimensions):
         As in :func:`spanned_directions`.
     dimensions : ndarray of shape (n_rows,)
         The dimension each row reads.
+    reference : ndarray of shape (n_rows,), default=None
+        Neighbor-distance estimates. A reading they confirm (within 0.5) is judged only
+        from twice :func:`min_span_points`: the bound is for a uniformly filled ball, and
+        10-12 points near the edge of a sparsely sampled disk (scaled_strata) spanned one
+        direction, against a clean reading of 2 that the reference confirmed.
 
     Returns
     -------
@@ -130,8 +135,11 @@ def span_corrections(points, neighbors, X, level, dimensions):
         The directions they span.
     """
     count, n_points = spanned_directions(points, neighbors, X, level)
-    enough = n_points >= min_span_points(dimensions)
-    return enough & (count < dimensions), count
+    needed = min_span_points(dimensions)
+    if reference is not None:
+        confirmed = np.abs(np.asarray(reference) - dimensions) <= 0.5
+        needed = np.where(confirmed, 2.0 * needed, needed)
+    return (n_points >= needed) & (count < dimensions), count
 
 
 def sampling_span_corrections(points, neighbors, X, dimensions):
