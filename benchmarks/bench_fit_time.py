@@ -115,7 +115,9 @@ def lpca(X, true):
 
 def accuracy(name, est, true, true_strata, X_held_out):
     if name == "dimension":
-        return f"exact dims {np.mean(est.dimension_pw_ == true):.3f}"
+        stages = est.score_model_.n_training_stages_
+        return (f"exact dims {np.mean(est.dimension_pw_ == true):.3f}; training stages "
+                f"{stages}")
     if name == "counter":
         found = sorted(int(d) for d in est.strata_dims_)
         count = "yes" if len(found) == len(true_strata) else "no"
