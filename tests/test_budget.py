@@ -32,7 +32,7 @@ def _smoother_error(Z, seed):
         total = 0.0
         for row, index in enumerate(checked):
             blurred = Z[index] + level * noise[row]
-            pool = Z[others[others != index]]
+            pool = Z[others[~np.all(Z[others] == Z[index], axis=1)]]
             logits = -np.sum((blurred - pool) ** 2, axis=1) / (2 * level**2)
             weights = np.exp(logits - logits.max())
             smoothed = weights @ pool / weights.sum()
@@ -51,6 +51,20 @@ def test_denoising_errors_of_the_network_and_of_the_smoother():
     # Identity: the error is the blur itself, about D * level**2.
     network, _ = _budget.denoising_errors(_Shrinking(1.0), Z, seed=3)
     np.testing.assert_allclose(network, 3 * np.square(_budget.CHECK_LEVELS), rtol=0.2)
+
+
+def test_the_smoother_leaves_out_every_copy_of_the_point():
+    # Discrete data: 5 points, 40 copies each. With the copies in, the smoother would
+    # denoise exactly onto them, and any network would seem to underfit.
+    rng = np.random.default_rng(0)
+    distinct = rng.standard_normal((5, 3))
+    Z = np.repeat(distinct, 40, axis=0)
+    _, smoother = _budget.denoising_errors(_Shrinking(1.0), Z, seed=0)
+    nearest_other = min(
+        np.sum((a - b) ** 2) for i, a in enumerate(distinct) for b in distinct[i + 1:]
+    )
+    assert np.all(smoother > 0.5 * nearest_other)
+    np.testing.assert_allclose(smoother, _smoother_error(Z.astype(np.float32), 0), rtol=1e-4)
 
 
 @pytest.mark.parametrize(

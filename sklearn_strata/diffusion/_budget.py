@@ -42,7 +42,9 @@ def denoising_errors(module, Z, seed):
 
     At each of ``CHECK_LEVELS`` a sample of the training points is blurred once (the same
     draws for both); the smoother is the exact denoiser of the other training points
-    (leave-one-out): ``sum_j w_j z_j`` with weights ``exp(-|y - z_j|^2 / (2 s^2))``.
+    (leave-one-out, every copy of the point left out, or discrete data would be denoised
+    exactly onto the copies): ``sum_j w_j z_j`` with weights
+    ``exp(-|y - z_j|^2 / (2 s^2))``.
 
     Parameters
     ----------
@@ -65,7 +67,11 @@ def denoising_errors(module, Z, seed):
     device = next(module.parameters()).device
     clean = torch.as_tensor(Z[checked], dtype=torch.float32, device=device)
     pool = torch.as_tensor(Z[others], dtype=torch.float32, device=device)
-    same = torch.as_tensor(checked[:, None] == others[None, :], device=device)
+    rows = np.union1d(checked, others)
+    _, ids = np.unique(Z[rows], axis=0, return_inverse=True)
+    row_ids = np.empty(n, dtype=np.int64)
+    row_ids[rows] = ids.ravel()
+    same = torch.as_tensor(row_ids[checked][:, None] == row_ids[others][None, :], device=device)
     network, smoother = [], []
     with torch.no_grad():
         for level in CHECK_LEVELS:
