@@ -306,6 +306,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         state.setdefault("training_precision", "float32")
         if "net_" in state:
             state.setdefault("training_precision_", "float32")
+            # Pickled before the staged budget: one stage.
+            state.setdefault("n_training_stages_", 1)
         super().__setstate__(state)
 
     @property
