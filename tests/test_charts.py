@@ -134,3 +134,25 @@ def test_a_latent_dimension_above_the_stratum_splits_nothing():
     resp = np.ones((1000, 1))
     for dim in (2, 3):
         assert split_into_charts(X, [dim], resp, max_charts=4, seed=0)[0] == [dim]
+
+
+def test_a_flat_ring_is_split_but_a_flat_disk_and_a_high_dimensional_cube_are_not():
+    # A flat annulus (radii 1.5 to 2.5) has no bend in a third principal direction, but
+    # its mean lies in its hole: one decoder cannot cover it without a seam.
+    rng = np.random.RandomState(0)
+    n = 1200
+    radius, angle = rng.uniform(1.5, 2.5, n), rng.uniform(0, 2 * np.pi, n)
+    ring = np.c_[radius * np.cos(angle), radius * np.sin(angle), 0.01 * rng.randn(n)]
+    dims, _, chart_resp = split_into_charts(ring, [2], np.ones((n, 1)), 4, seed=0)
+    assert len(dims) >= 2
+    for chart in range(len(dims)):
+        # Each chart is an arc of the ring, not the whole of it.
+        members = chart_resp[:, chart] == 1.0
+        center = np.angle(np.exp(1j * angle[members]).mean())
+        assert np.ptp(np.angle(np.exp(1j * (angle[members] - center)))) < 1.2 * np.pi
+    disk_radius = 2.5 * np.sqrt(rng.uniform(size=n))
+    disk = np.c_[disk_radius * np.cos(angle), disk_radius * np.sin(angle), 0.01 * rng.randn(n)]
+    assert split_into_charts(disk, [2], np.ones((n, 1)), 4, seed=0)[0] == [2]
+    # In 20 dimensions every point is far from the cube's center, and from the others.
+    cube = np.c_[rng.uniform(-1, 1, (2000, 20)), 0.01 * rng.randn(2000, 20)]
+    assert split_into_charts(cube, [20], np.ones((2000, 1)), 4, seed=0)[0] == [20]

@@ -251,8 +251,9 @@ class StratifiedVAEMixture(BaseTorchEstimator):
     max_charts : int, default=4
         Most components (charts) per stratum of dimension 1 or more. A stratum whose
         points need more principal directions than its dimension (its ``d+1``-th
-        principal variance above 5% of its ``d``-th) is split in two by k-means, and so
-        on while a piece is curved and has at least 200 points. ``1`` gives one
+        principal variance above 5% of its ``d``-th), or whose mean lies in a hole of
+        it (a ring, a band), is split in two by k-means, and so on while a piece is
+        curved or has a hole and has at least 100 points per latent dimension. ``1`` gives one
         component per stratum. The training time grows with the number of charts.
     decoder_noise : float or None, default=None
         Standard deviation of the Gaussian decoder noise, in the units of ``X``. ``None``
