@@ -1,5 +1,6 @@
-"""The diffusion model's training budget: further stages only where the network denoises
-the training data worse than a kernel smoother of them (``diffusion/_budget.py``)."""
+"""The diffusion model's training budget: a second stage only where the network denoises
+the training data worse than a kernel smoother of them, or was still learning at the end
+of the first (``diffusion/_budget.py``)."""
 
 import numpy as np
 import pytest
@@ -68,21 +69,43 @@ def test_the_smoother_leaves_out_every_copy_of_the_point():
 
 
 @pytest.mark.parametrize(
-    "stage, errors, previous, smoother, expected",
+    "errors, smoother, halfway, expected",
     [
-        # after the first stage: another one only when worse than the smoother by > 3%
-        (0, [1.0, 1.0], None, [1.0, 0.99], False),
-        (0, [1.0, 1.05], None, [1.0, 1.0], True),
-        # later: while the last stage still reduced an error by more than 5%
-        (1, [0.9, 1.0], [1.0, 1.0], [0.5, 0.5], True),
-        (1, [0.97, 0.98], [1.0, 1.0], [0.5, 0.5], False),
-        # never past MAX_STAGES
-        (_budget.MAX_STAGES - 1, [0.1, 0.1], [1.0, 1.0], [0.5, 0.5], False),
+        # behind the smoother by more than 3% at one level
+        ([1.0, 1.05], [1.0, 1.0], None, True),
+        ([1.0, 1.0], [1.0, 0.99], None, False),
+        # ahead of the smoother, but 10% better than halfway through the stage
+        ([0.9, 1.0], [2.0, 2.0], [1.0, 1.0], True),
+        ([0.95, 0.97], [2.0, 2.0], [1.0, 1.0], False),
+        # neither
+        ([0.5, 0.5], [1.0, 1.0], [0.51, 0.5], False),
     ],
 )
-def test_next_stage(stage, errors, previous, smoother, expected):
-    previous = None if previous is None else np.array(previous)
-    assert _budget.next_stage(stage, np.array(errors), previous, np.array(smoother)) is expected
+def test_next_stage(errors, smoother, halfway, expected):
+    halfway = None if halfway is None else np.array(halfway)
+    assert _budget.next_stage(np.array(errors), np.array(smoother), halfway) is expected
+
+
+def test_the_halfway_check_records_the_errors_of_mid_training(monkeypatch):
+    # The check halfway through the first stage denoises the same blurred points as the
+    # one at its end: a network that learns nothing (lr=1e-12) shows no gain there, and
+    # the fitted net keeps no copy of the data.
+    seen = []
+    original = _budget.denoising_errors
+
+    def recording(module, Z, seed):
+        errors = original(module, Z, seed)
+        seen.append(errors[0])
+        return errors
+
+    monkeypatch.setattr(_budget, "denoising_errors", recording)
+    monkeypatch.setattr(_budget, "TARGET_TRAIN_STEPS", 20)
+    model = ScoreDiffusionDensity(hidden_width=8, n_blocks=1, batch_size=100, lr=1e-12,
+                                  random_state=0).fit(_helix(200))
+    assert len(seen) == 2 and model.n_training_stages_ == 1
+    np.testing.assert_allclose(seen[0], seen[1], rtol=1e-4)
+    check = dict(model.net_.callbacks)["halfway_check"]
+    assert check.Z is None and check.errors_ is not None
 
 
 def _helix(n_samples, seed=0):
@@ -91,15 +114,15 @@ def _helix(n_samples, seed=0):
     return np.column_stack([np.cos(12 * t), np.sin(12 * t), t])
 
 
-def test_an_underfitting_network_trains_more_stages(monkeypatch):
+def test_an_underfitting_network_trains_a_long_second_stage(monkeypatch):
     # A network of width 8 on a helix of 12 turns denoises it worse than the smoother:
-    # training goes on, every stage as long as the first, and the loss curve covers all.
+    # a second stage, three times as long, follows, and the loss curve covers both.
     monkeypatch.setattr(_budget, "TARGET_TRAIN_STEPS", 60)
     X = _helix(400)
     model = ScoreDiffusionDensity(hidden_width=8, n_blocks=1, batch_size=200, lr=2e-3,
                                   random_state=0).fit(X)
-    assert model.n_training_stages_ > 1
-    assert model.n_iter_ == len(model.loss_curve_) == 30 * model.n_training_stages_
+    assert model.n_training_stages_ == 2
+    assert model.n_iter_ == len(model.loss_curve_) == 30 * (1 + _budget.LONG_STAGE_FACTOR)
     # an explicit max_epochs is a fixed budget
     fixed = ScoreDiffusionDensity(hidden_width=8, n_blocks=1, batch_size=200, lr=2e-3,
                                   max_epochs=30, random_state=0).fit(X)

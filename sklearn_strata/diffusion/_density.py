@@ -81,11 +81,12 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
     n_blocks : int, default=3
         Number of residual blocks.
     max_epochs : int or "auto", default="auto"
-        Passes over the data. ``"auto"`` trains in stages of about 800 optimisation
-        steps whatever the number of samples: one, unless the network then denoises the
-        training data worse than a kernel smoother of them at the finest levels the
-        dimension is read at (data with fine structure); then up to four, while a stage
-        still improves it (``n_training_stages_``).
+        Passes over the data. ``"auto"`` trains about 800 optimisation steps whatever
+        the number of samples, then checks the network at the finest levels the
+        dimension is read at: where it denoises the training data worse than a kernel
+        smoother of them, or was still learning over the second half of those steps
+        (data with fine structure), a second stage of about 2,400 steps follows
+        (``n_training_stages_``).
     batch_size : int, default=2048
         Rows per optimisation step (all of them when ``X`` has fewer rows).
     lr : float, default=8e-3
@@ -276,29 +277,32 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         return self
 
     def _train_in_stages(self, module, Z, seed, batch_size):
-        """Train stage after stage while the field is not learned where it is read.
+        """Train about ``TARGET_TRAIN_STEPS`` steps, and more where the field needs it.
 
-        See ``_budget``: each stage is about ``TARGET_TRAIN_STEPS`` steps with a cosine
-        schedule, the later ones from a lower learning rate. ``loss_curve_`` and
-        ``n_iter_`` cover every stage.
+        See ``_budget``: a first stage with a cosine schedule; where the checks ask for
+        it, a second one ``LONG_STAGE_FACTOR`` times as long from a lower learning rate.
+        ``loss_curve_`` and ``n_iter_`` cover both.
         """
         steps_per_epoch = max(Z.shape[0] // batch_size, 1)
         max_epochs = max(math.ceil(_budget.TARGET_TRAIN_STEPS / steps_per_epoch), 1)
         # The first stream is the Hutchinson probes' (see fit).
-        _, check_seed, *stage_seeds = spawn_seeds(seed, _budget.MAX_STAGES + 1)
-        curve, previous, stage = [], None, 0
-        while True:
+        _, check_seed, second_seed = spawn_seeds(seed, 3)
+        halfway = _budget.HalfwayCheck(Z, check_seed, max_epochs)
+        self._train(
+            module, Z, seed=seed, max_epochs=max_epochs, batch_size=batch_size,
+            cosine_lr=True, extra_callbacks=[("halfway_check", halfway)],
+        )
+        curve = list(self.loss_curve_)
+        errors, smoother = _budget.denoising_errors(module, Z, check_seed)
+        self.n_training_stages_ = 1
+        if _budget.next_stage(errors, smoother, halfway.errors_):
             self._train(
-                module, Z, seed=seed if stage == 0 else stage_seeds[stage - 1],
-                max_epochs=max_epochs, batch_size=batch_size, cosine_lr=True,
-                lr=self.lr * _budget.STAGE_LR_FACTOR ** min(stage, 1),
+                module, Z, seed=second_seed,
+                max_epochs=_budget.LONG_STAGE_FACTOR * max_epochs, batch_size=batch_size,
+                cosine_lr=True, lr=self.lr * _budget.STAGE_LR_FACTOR,
             )
             curve += self.loss_curve_
-            errors, smoother = _budget.denoising_errors(module, Z, check_seed)
-            if not _budget.next_stage(stage, errors, previous, smoother):
-                break
-            previous, stage = errors, stage + 1
-        self.n_training_stages_ = stage + 1
+            self.n_training_stages_ = 2
         self.loss_curve_, self.n_iter_ = curve, len(curve)
 
     def __setstate__(self, state):
