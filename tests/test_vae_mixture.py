@@ -523,3 +523,25 @@ def test_decoder_jacobian_matches_autograd_and_runs_in_threads():
         results = list(pool.map(lambda rows: _decoder_jacobian(component, z[rows]),
                                 [slice(i, i + 10) for i in range(0, 40, 10)]))
     torch.testing.assert_close(torch.cat(results), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_latent_prior_m_step_is_a_reparametrisation_to_the_aggregate_posterior():
+    # Folding z = m + s u into the networks changes no reconstruction, and afterwards the
+    # responsibility-weighted posterior moments are those of the standard normal prior.
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = VAEMixtureModule(5, [2, 3], (16,))
+    x = torch.as_tensor(np.random.RandomState(0).randn(400, 5), dtype=torch.float32)
+    resp = torch.zeros(400, 2)
+    resp[:250, 0] = 1.0
+    resp[250:, 1] = 1.0
+    with torch.no_grad():
+        before = [c.decode(c.encode(x)[0]) for c in module.components]
+        module.fit_latent_priors(x, resp, batch_rows=128)
+        for k, comp in enumerate(module.components):
+            np.testing.assert_allclose(comp.decode(comp.encode(x)[0]), before[k], atol=1e-4)
+            members = x[resp[:, k] == 1.0]
+            mu, logvar = comp.encode(members)
+            np.testing.assert_allclose(mu.mean(0), 0.0, atol=1e-4)
+            np.testing.assert_allclose((mu**2 + logvar.exp()).mean(0) - mu.mean(0) ** 2, 1.0,
+                                       rtol=1e-3)

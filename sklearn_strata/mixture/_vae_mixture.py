@@ -521,11 +521,13 @@ class StratifiedVAEMixture(BaseTorchEstimator):
         self._chart_strata = np.asarray(chart_strata)
         self.n_charts_ = np.bincount(self._chart_strata, minlength=len(latent_dims))
 
-        # Final E-step: weights from the responsibilities of the trained model.
+        # Final EM step: from the responsibilities of the trained model, the weights and
+        # every component's latent prior (see VAEMixtureModule.fit_latent_priors).
         log_joint = self._log_joint_charts(Xs)
         resp = np.exp(log_joint - np.logaddexp.reduce(log_joint, axis=1, keepdims=True))
         weights = np.maximum(resp.mean(axis=0), 1e-6)
         module = self.net_.module_
+        module.fit_latent_priors(to_tensor(Xs, self.device_), to_tensor(resp, self.device_))
         with torch.no_grad():
             module.log_weights.copy_(torch.as_tensor(np.log(weights / weights.sum())))
         self.chart_weights_ = np.exp(module.log_weights.double().cpu().numpy())
