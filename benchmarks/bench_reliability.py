@@ -110,7 +110,7 @@ def reliability_row(name, est, y, true, fit_time, warned):
         share(~confident, correct),
         f"{from_reference.mean():.3f}",
         stratum_means(est.dimension_pw_, y, true),
-        f"{fit_time:.0f}",
+        f"{fit_time:.0f} ({est.score_model_.n_training_stages_})",
         warned,
     ]
 
@@ -118,7 +118,7 @@ def reliability_row(name, est, y, true, fit_time, warned):
 HEADER = [
     "case", "accuracy", "reference accuracy", "field reliable", "denoising gain",
     "reliable share", "accuracy of reliable", "accuracy of the rest", "from reference",
-    "mean per stratum (d: ours)", "fit (s)", "fit warnings",
+    "mean per stratum (d: ours)", "fit (s) (training stages)", "fit warnings",
 ]
 COLUMNS_NOTE = (
     "*Reliable* points have `dimension_confidence_ >= 0.5`; *from reference* counts the "

@@ -75,10 +75,13 @@ def test_the_smoother_leaves_out_every_copy_of_the_point():
         ([1.0, 1.05], [1.0, 1.0], None, True),
         ([1.0, 1.0], [1.0, 0.99], None, False),
         # ahead of the smoother, but 10% better than halfway through the stage
-        ([0.9, 1.0], [2.0, 2.0], [1.0, 1.0], True),
-        ([0.95, 0.97], [2.0, 2.0], [1.0, 1.0], False),
+        ([0.9, 1.0], [1.2, 1.2], [1.0, 1.0], True),
+        ([0.95, 0.97], [1.2, 1.2], [1.0, 1.0], False),
         # neither
         ([0.5, 0.5], [1.0, 1.0], [0.51, 0.5], False),
+        # a gain where the network is far ahead of the smoother (sparse data) is no reason
+        ([0.04, 0.6], [1.0, 1.0], [0.06, 0.61], False),
+        ([0.04, 0.6], [1.0, 1.0], [0.06, 0.7], True),
     ],
 )
 def test_next_stage(errors, smoother, halfway, expected):
