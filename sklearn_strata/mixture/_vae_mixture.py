@@ -227,10 +227,13 @@ class StratifiedVAEMixture(BaseTorchEstimator):
     responsibilities ``r_k(x) = softmax_k(log pi_k + ELBO_k(x))`` after every epoch; a
     component of latent dimension ``0`` is a blurred point mass. A curved stratum is
     modelled by several components of its dimension, its *charts* (up to ``max_charts``,
-    split by k-means until each is nearly flat; they share the stratum's noise level):
-    one decoder cannot cover a closed stratum such as a circle or a torus without a
-    seam. Comparing held-out
-    :meth:`score` across ``latent_dims`` (e.g. with
+    split by k-means until each is nearly flat and has no hole; they share the stratum's
+    noise level): one decoder cannot cover a closed stratum such as a circle or a torus
+    without a seam. After training, a last EM step sets the weights and every
+    component's latent prior from the responsibilities: the prior takes the moments of
+    the component's aggregate posterior (folded into its networks, so that it reads
+    ``N(0, I)`` again), which keeps the samples off the parts of the latent space the
+    data never used. Comparing held-out :meth:`score` across ``latent_dims`` (e.g. with
     :class:`~sklearn.model_selection.GridSearchCV`) is the sieve model selection.
 
     ``X`` is centered and scaled by one common factor inside :meth:`fit` (so isotropic noise
