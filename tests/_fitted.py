@@ -11,17 +11,27 @@ from sklearn_strata import ScoreDiffusionDensity, ScoreDimensionEstimator
 from sklearn_strata import datasets as strata_datasets
 
 
-@cache
 def preset(name, n_samples=3000, ambient_dim=10, noise=0.0, seed=0):
     """``(X, y, space)`` of ``make_<name>`` with a fixed seed."""
+    # functools.cache keys f(a) and f(a, noise=0.0) apart: the cached functions take
+    # positional arguments only, so every spelling of a call shares one fit.
+    return _preset(name, n_samples, ambient_dim, float(noise), seed)
+
+
+@cache
+def _preset(name, n_samples, ambient_dim, noise, seed):
     make = getattr(strata_datasets, f"make_{name}")
     return make(n_samples, ambient_dim=ambient_dim, noise=noise, random_state=seed,
                 return_space=True)
 
 
-@cache
 def dimension_estimator(name, n_samples=3000, ambient_dim=10, noise=0.0, seed=0):
     """A ``ScoreDimensionEstimator`` with default parameters fitted on a preset."""
+    return _dimension_estimator(name, n_samples, ambient_dim, float(noise), seed)
+
+
+@cache
+def _dimension_estimator(name, n_samples, ambient_dim, noise, seed):
     X, _, _ = preset(name, n_samples, ambient_dim, noise, seed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

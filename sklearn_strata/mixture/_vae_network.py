@@ -351,14 +351,14 @@ class VAEMixtureModule(nn.Module):
 
         Returns
         -------
-        log_lik : tensor of shape (n, K)
+        log_lik : tensor of shape (n, K), float64
         """
         out = []
         for k, comp in enumerate(self.components):
             log_sigma = self.component_log_noise(k)
             if comp.latent_dim == 0:
                 sq = ((x - comp.center) ** 2).sum(-1)
-                out.append(_gaussian_log_density(sq, log_sigma, self.n_features))
+                out.append(_gaussian_log_density(sq, log_sigma, self.n_features).double())
                 continue
             e = eps[k]
             n_draws = e.shape[0]
@@ -386,7 +386,10 @@ class VAEMixtureModule(nn.Module):
             sq = ((x[None] - comp.decode(z)) ** 2).sum(-1)
             log_px = _gaussian_log_density(sq, log_sigma, self.n_features)
             log_pz = -0.5 * (z**2).sum(-1)
-            out.append(torch.logsumexp(log_px + log_pz - log_q, 0) - math.log(n_draws))
+            # Summed in float64: rounded to float32, a row's value could change by one unit
+            # in the last place with the other rows of its batch.
+            log_w = log_px.double() + log_pz.double() - log_q.double()
+            out.append(torch.logsumexp(log_w, 0) - math.log(n_draws))
         return torch.stack(out, 1)
 
     def inference_floats(self, n_draws):
