@@ -135,3 +135,63 @@ def test_an_underfitting_network_trains_a_long_second_stage(monkeypatch):
                                   random_state=0).fit(X)
     assert again.n_training_stages_ == model.n_training_stages_
     np.testing.assert_array_equal(again.score_field(X[:20], 0.1), model.score_field(X[:20], 0.1))
+
+
+def test_sparse_data_are_told_from_dense_data():
+    rng = np.random.default_rng(0)
+    disk = rng.uniform(-1, 1, (1000, 2))
+    assert not _budget.is_sparse(disk / disk.std(axis=0).max())
+    # 500 points of a 20-dimensional Gaussian: nearest neighbors several units apart.
+    assert _budget.is_sparse(rng.standard_normal((500, 20)))
+
+
+@pytest.mark.parametrize("n_samples, n_held", [(3000, 300), (5000, 300), (800, 80),
+                                               (500, 50), (480, None)])
+def test_held_out_split(n_samples, n_held):
+    split = _budget.held_out_split(n_samples, seed=0)
+    if n_held is None:
+        assert split is None
+        return
+    train, held = split
+    assert held.size == n_held and train.size == n_samples - n_held
+    np.testing.assert_array_equal(np.union1d(train, held), np.arange(n_samples))
+    np.testing.assert_array_equal(train, _budget.held_out_split(n_samples, seed=0)[0])
+
+
+def test_a_shorter_training_must_win_significantly():
+    rng = np.random.default_rng(0)
+    longer = rng.normal(10.0, 3.0, 200)
+    assert _budget.shorter_is_better(longer, longer + 0.5 + rng.normal(0, 0.5, 200))
+    assert not _budget.shorter_is_better(longer, longer + rng.normal(0, 0.5, 200))
+    assert not _budget.shorter_is_better(longer, longer - 0.5)
+
+
+@pytest.mark.parametrize("shorter_wins", [True, False])
+def test_sparse_data_halve_the_budget_while_the_held_out_points_gain(
+    monkeypatch, shorter_wins
+):
+    # Sparse data (a 12-dimensional Gaussian) train on nine tenths of the rows, then for
+    # half as many steps while the held-out log-likelihood says so; the kept network's
+    # record is the one returned, and no second stage follows a shortened one.
+    monkeypatch.setattr(_budget, "TARGET_TRAIN_STEPS", 40)
+    monkeypatch.setattr(_budget, "MIN_SPARSE_STEPS", 10)
+    compared = []
+
+    def verdict(longer, shorter):
+        compared.append((np.shape(longer), np.shape(shorter)))
+        return shorter_wins
+
+    monkeypatch.setattr(_budget, "shorter_is_better", verdict)
+    X = np.random.default_rng(0).standard_normal((600, 12))
+    model = ScoreDiffusionDensity(hidden_width=16, n_blocks=1, batch_size=270,
+                                  random_state=0).fit(X)
+    # 540 rows trained on: two steps per epoch; 60 held out.
+    assert all(shapes == ((60,), (60,)) for shapes in compared)
+    if shorter_wins:
+        assert len(compared) == 2
+        assert model.n_iter_ == len(model.loss_curve_) == 5
+        assert model.n_training_stages_ == 1
+    else:
+        assert len(compared) == 1
+        assert model.n_iter_ == len(model.loss_curve_) >= 20
+    assert np.isfinite(model.score_samples(X[:5])).all()
