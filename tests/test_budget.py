@@ -171,8 +171,8 @@ def test_sparse_data_halve_the_budget_while_the_held_out_points_gain(
     monkeypatch, shorter_wins
 ):
     # Sparse data (a 12-dimensional Gaussian) train on nine tenths of the rows, then for
-    # half as many steps while the held-out log-likelihood says so; the kept network's
-    # record is the one returned, and no second stage follows a shortened one.
+    # half as many steps while the held-out log-likelihood says so; then on every row for
+    # the count kept, and no second stage follows a shortened training.
     monkeypatch.setattr(_budget, "TARGET_TRAIN_STEPS", 40)
     monkeypatch.setattr(_budget, "MIN_SPARSE_STEPS", 10)
     compared = []
@@ -188,10 +188,18 @@ def test_sparse_data_halve_the_budget_while_the_held_out_points_gain(
     # 540 rows trained on: two steps per epoch; 60 held out.
     assert all(shapes == ((60,), (60,)) for shapes in compared)
     if shorter_wins:
+        # 40, 20 and 10 steps tried; 10 kept, two steps per epoch of the 600 rows.
         assert len(compared) == 2
         assert model.n_iter_ == len(model.loss_curve_) == 5
         assert model.n_training_stages_ == 1
     else:
+        # 40 and 20 tried, 40 kept: the model dense data would get.
         assert len(compared) == 1
-        assert model.n_iter_ == len(model.loss_curve_) >= 20
+        dense = ScoreDiffusionDensity(hidden_width=16, n_blocks=1, batch_size=270,
+                                      random_state=0)
+        monkeypatch.setattr(_budget, "is_sparse", lambda H: False)
+        dense.fit(X)
+        assert model.n_iter_ == dense.n_iter_ >= 20
+        np.testing.assert_array_equal(model.score_field(X[:5], 0.1),
+                                      dense.score_field(X[:5], 0.1))
     assert np.isfinite(model.score_samples(X[:5])).all()

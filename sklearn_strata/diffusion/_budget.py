@@ -23,9 +23,9 @@ learns the training points lowers the log-likelihood of every other point. On a 
 171.8 nats (training points 183.9), 100 steps 173.7; on the mixed strata in R^60 with noise
 0.05 (a 10-cube, a 5-sphere and a circle), 800 steps 76.9 and 400 steps 79.1 (a Gaussian
 mixture: 173.4 and 78.1). There the budget is chosen on a held-out tenth of the data
-(:func:`held_out_split`): the stage is trained on the rest, then trained again for half
-as many steps as long as that raises the held-out log-likelihood significantly
-(:func:`shorter_is_better`). Every benchmark preset of low dimension has neighbors closer
+(:func:`held_out_split`): trained on the rest, then again for half as many steps as long
+as that raises the held-out log-likelihood significantly (:func:`shorter_is_better`); the
+stage then trains on every row for the count kept. Every benchmark preset of low dimension has neighbors closer
 than half that spacing and trains as before.
 
 More training is one second stage, ``LONG_STAGE_FACTOR`` times as long as the first, from
