@@ -125,7 +125,7 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         large disk, a tightly wound helix). (b) The field is not reliable
         (``field_reliable_`` is False) and either the reading lies below the reference by
         more than ``0.5 + 0.15 * reference`` (``1 + 0.4 * reference`` when ambient noise
-        was detected, which inflates the reference) where the point's 10th neighbor lies
+        was detected, which inflates the reference) where the point's second neighbor lies
         beyond the reach of the ambient noise (estimated from the trailing principal
         variances; within it the neighbor distances measure the noise): a stratum of high
         dimension for the sample size, whose readings collapse towards 0; or the reading
