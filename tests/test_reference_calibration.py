@@ -9,7 +9,7 @@ from sklearn_strata.dimension._calibration import (
     simulate_reference_means,
 )
 from sklearn_strata.dimension._calibration_table import DIMENSIONS, MEAN_REFERENCE, SAMPLE_SIZES
-from sklearn_strata.dimension._reference import NeighborDistanceReference
+from sklearn_strata.dimension._reference import NeighborDistanceReference, noise_reach
 
 
 def test_shipped_table_matches_a_fresh_simulation():
@@ -51,3 +51,21 @@ def test_calibrated_reference_reads_a_20_dimensional_cloud_within_10_percent(sha
     # New points pooled from the same training set get the same correction.
     new = NeighborDistanceReference(local_pca=False).fit(X).predict(X[:50] + 1e-3)[0]
     assert abs(new.mean() - 20) / 20 < 0.15
+
+
+def test_the_sampling_scale_is_the_distance_the_reference_is_made_of():
+    # The second neighbor's distance (the larger of TwoNN's two): where it lies within the
+    # reach of the ambient noise, the reference measures the noise, and a noisy helix
+    # sampled sparsely read 4-6 there.
+    rng = np.random.RandomState(0)
+    t = np.sort(rng.uniform(0, 6 * np.pi, 400))
+    helix = np.c_[np.cos(t), np.sin(t), 0.1 * t, np.zeros((400, 7))]
+    noisy = helix + 0.01 * rng.standard_normal(helix.shape)
+    reference = NeighborDistanceReference().fit(noisy)
+    distances = np.sort(np.linalg.norm(noisy[:, None] - noisy[None], axis=2), axis=1)
+    np.testing.assert_allclose(reference.sampling_scale_, distances[:, 2])
+    # New points count every training point as a neighbor.
+    _, scale, _ = reference.predict(noisy[:5] + 1e-3)
+    new_distances = np.sort(np.linalg.norm((noisy[:5] + 1e-3)[:, None] - noisy[None], axis=2))
+    np.testing.assert_allclose(scale, new_distances[:, 2])
+    assert np.median(reference.sampling_scale_) < noise_reach(noisy)
