@@ -196,10 +196,33 @@ def test_sparse_data_halve_the_budget_while_the_held_out_points_gain(
         # 40 and 20 tried, 40 kept: the model dense data would get.
         assert len(compared) == 1
         dense = ScoreDiffusionDensity(hidden_width=16, n_blocks=1, batch_size=270,
-                                      random_state=0)
-        monkeypatch.setattr(_budget, "is_sparse", lambda H: False)
-        dense.fit(X)
+                                      early_stopping=False, random_state=0).fit(X)
         assert model.n_iter_ == dense.n_iter_ >= 20
         np.testing.assert_array_equal(model.score_field(X[:5], 0.1),
                                       dense.score_field(X[:5], 0.1))
     assert np.isfinite(model.score_samples(X[:5])).all()
+
+
+@pytest.mark.parametrize("early_stopping, sparse, checked", [
+    ("auto", True, True), ("auto", False, False), (True, False, True), (False, True, False),
+])
+def test_early_stopping_chooses_when_the_held_out_check_runs(
+    monkeypatch, early_stopping, sparse, checked
+):
+    monkeypatch.setattr(_budget, "TARGET_TRAIN_STEPS", 8)
+    monkeypatch.setattr(_budget, "MIN_SPARSE_STEPS", 2)
+    monkeypatch.setattr(_budget, "is_sparse", lambda H: sparse)
+    calls = []
+    monkeypatch.setattr(_budget, "shorter_is_better",
+                        lambda longer, shorter: calls.append(1) or False)
+    X = np.random.default_rng(0).standard_normal((500, 3))
+    ScoreDiffusionDensity(hidden_width=8, n_blocks=1, batch_size=250,
+                          early_stopping=early_stopping, random_state=0).fit(X)
+    assert bool(calls) is checked
+
+
+def test_the_dimension_estimator_trains_its_default_model_in_full():
+    from sklearn_strata import ScoreDimensionEstimator
+
+    model = ScoreDimensionEstimator()._default_model(0)
+    assert model.early_stopping is False and model.random_state == 0

@@ -25,8 +25,9 @@ learns the training points lowers the log-likelihood of every other point. On a 
 mixture: 173.4 and 78.1). There the budget is chosen on a held-out tenth of the data
 (:func:`held_out_split`): trained on the rest, then again for half as many steps as long
 as that raises the held-out log-likelihood significantly (:func:`shorter_is_better`); the
-stage then trains on every row for the count kept. Every benchmark preset of low dimension has neighbors closer
-than half that spacing and trains as before.
+stage then trains on every row for the count kept (``ScoreDiffusionDensity``'s
+``early_stopping``). Every benchmark preset of low dimension has neighbors closer than
+half that spacing and trains as before.
 
 More training is one second stage, ``LONG_STAGE_FACTOR`` times as long as the first, from
 ``STAGE_LR_FACTOR`` of its learning rate. Short stages do not add up to a long one: on the

