@@ -103,7 +103,8 @@ def test_models_pickled_before_calibration_and_precision_still_load():
     # Before this version: no training precision, no span, an uncalibrated reference.
     model = old.score_model_
     model.__setstate__(
-        _without(model, ["training_precision", "training_precision_", "n_training_stages_"])
+        _without(model, ["training_precision", "training_precision_", "n_training_stages_",
+                         "early_stopping"])
     )
     old.__setstate__(_without(old, ["_span", "_collapse_span", "_confirmed_span"]))
     reference = old._reference
@@ -111,6 +112,7 @@ def test_models_pickled_before_calibration_and_precision_still_load():
     assert model.get_params()["training_precision"] == "float32"
     assert model.training_precision_ == "float32"
     assert model.n_training_stages_ == 1
+    assert model.get_params()["early_stopping"] is False
     assert clone(model).get_params() == model.get_params()
     assert not reference.calibrate and not reference.smooth
     # Its references are read as they were computed, and every method still runs.

@@ -421,6 +421,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
     def __setstate__(self, state):
         # Pickled before training_precision existed: such models trained in float32.
         state.setdefault("training_precision", "float32")
+        # Pickled before early_stopping existed: trained without the held-out check.
+        state.setdefault("early_stopping", False)
         if "net_" in state:
             state.setdefault("training_precision_", "float32")
             # Pickled before the staged budget: one stage.
