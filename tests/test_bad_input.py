@@ -338,6 +338,7 @@ INVALID_PARAMS = {
         ("lr", 0), ("lr", -1e-3), ("lr", np.nan), ("lr", np.inf), ("lr", "fast"),
         ("n_sampling_steps", 0), ("n_ode_steps", 0), ("n_ode_steps", None),
         ("max_exact_divergence", -1), ("training_precision", "float16"),
+        ("early_stopping", "sometimes"),
         ("device", "gpu"), ("device", "cuda:0"),
         ("device", "CPU"), ("device", ""), ("device", None),
         ("random_state", "seed"), ("random_state", -1), ("verbose", "loud"),
