@@ -135,15 +135,15 @@ def test_sample_accepts_numpy_integer(fitted):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_training_precision_is_reported_and_reproducible(X, fitted, fitted_outputs):
-    amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
-    assert fitted.training_precision_ == ("bfloat16" if amx else "float32")
+    native = _torch.native_bfloat16()
+    assert fitted.training_precision_ == ("bfloat16" if native else "float32")
     models = {p: _fast(training_precision=p).fit(X) for p in ("float32", "bfloat16")}
     assert models["float32"].training_precision_ == "float32"
     assert models["bfloat16"].training_precision_ == "bfloat16"
     # The auto choice is one of the two, identically; the other trains differently.
-    same = models["bfloat16" if amx else "float32"]
+    same = models["bfloat16" if native else "float32"]
     _assert_same_outputs(_outputs(same, X), fitted_outputs)
-    other = models["float32" if amx else "bfloat16"]
+    other = models["float32" if native else "bfloat16"]
     assert not np.array_equal(other.score_samples(X), fitted_outputs["score_samples"])
     # bfloat16 changes the training, not the float32 inference: both models are finite.
     assert np.all(np.isfinite(models["bfloat16"].score_samples(X)))

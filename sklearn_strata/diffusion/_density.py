@@ -123,10 +123,10 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
     training_precision : {"auto", "float32", "bfloat16"}, default="auto"
         Precision of the network's matrix products during training (bfloat16 through
         :func:`torch.autocast`; weights, loss and optimizer stay in float32; inference is
-        always float32). ``"auto"`` takes bfloat16 on a CPU with AMX units (Intel Xeon
-        4th generation and later), where a default training step is about twice as fast
-        (17 against 38 ms on one thread, 12 against 23 ms on two), and float32
-        elsewhere, CUDA included. A model trained in bfloat16 differs from one trained in
+        always float32). ``"auto"`` takes bfloat16 on a CPU that multiplies it in
+        hardware (AMX units, as on Intel Xeon of the 4th generation and later, or
+        AVX512_BF16, as on AMD Zen 4), where a default training step is about twice as
+        fast, and float32 elsewhere, CUDA included. A model trained in bfloat16 differs from one trained in
         float32 with the same ``random_state``.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and infer. ``"auto"`` takes CUDA when it is available.
