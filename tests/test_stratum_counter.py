@@ -258,6 +258,41 @@ def test_merge_keeps_parallel_lines_apart():
     assert strata_dims.tolist() == [1]
 
 
+def test_merge_rejoins_a_curved_stratum_cut_at_its_crossings():
+    """A helix winding ten times around a twisted band crosses it 17 times and is cut at
+    some crossings; across a gap its tangent turns by up to 50 degrees, as it turns along
+    each piece, and the curvature-aware merge rejoins the pieces (before it, a fourth
+    stratum of helix points stayed apart)."""
+    from sklearn_strata.datasets import make_twisted_strata
+
+    X, y, space = make_twisted_strata(3000, random_state=0, return_space=True)
+    dims = space.strata_dims[y]
+    labels, strata_dims, _ = find_strata(
+        X, dims, n_neighbors=10, tangents=local_pca_tangents(X, 10), max_tangent_angle=30.0
+    )
+    assert strata_dims.tolist() == [2, 1, 3]
+    kept = labels >= 0
+    assert adjusted_rand_score(y[kept], labels[kept]) >= 0.99
+
+
+def test_merge_keeps_crossing_circles_apart():
+    """Curved strata that cross are not forgiven their turn: two unit circles crossing
+    at 60 degrees stay two strata, even with their crossings cut out."""
+    t = np.linspace(0, 2 * np.pi, 400, endpoint=False)
+    tilt = np.radians(60)
+    first = np.c_[np.cos(t), np.sin(t), 0 * t]
+    second = np.c_[np.cos(t), np.cos(tilt) * np.sin(t), np.sin(tilt) * np.sin(t)]
+    X = np.r_[first, second]
+    y = np.repeat([0, 1], 400)
+    far = np.minimum(np.abs(X[:, 0] - 1), np.abs(X[:, 0] + 1)) > 0.02
+    labels, strata_dims, _ = find_strata(
+        X[far], np.ones(far.sum()), n_neighbors=5, tangents=local_pca_tangents(X[far], 5),
+        max_tangent_angle=30.0, merge_radius=20.0,
+    )
+    assert strata_dims.tolist() == [1, 1]
+    assert adjusted_rand_score(y[far], labels) == 1.0
+
+
 def test_point_mass_of_duplicates_is_one_stratum():
     rng = np.random.default_rng(0)
     X = np.r_[np.zeros((300, 2)), rng.uniform(1, 2, (100, 2))]
