@@ -11,10 +11,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_strata.strata import StratumCounter
 from sklearn_strata.strata._graph import (
+    component_labels,
+    equal_dimension_graph,
     find_strata,
     local_pca_tangents,
     max_principal_angles,
     min_size_to_count,
+    order_strata,
     round_dimensions,
 )
 
@@ -291,6 +294,32 @@ def test_merge_keeps_crossing_circles_apart():
     )
     assert strata_dims.tolist() == [1, 1]
     assert adjusted_rand_score(y[far], labels) == 1.0
+
+
+def test_a_shell_read_one_dimension_less_joins_its_ball():
+    """Near the boundary of a solid ball half the points read 2 instead of 3: that shell
+    lines the ball from inside and joins it, while a segment that only touches a disk
+    keeps its own stratum."""
+    rng = np.random.default_rng(0)
+    ball = rng.normal(size=(3000, 3))
+    ball *= rng.uniform(size=(3000, 1)) ** (1 / 3) / np.linalg.norm(ball, axis=1, keepdims=True)
+    shell = (np.linalg.norm(ball, axis=1) > 0.85) & (rng.uniform(size=3000) < 0.5)
+    dims = np.where(shell, 2, 3)
+    labels, strata_dims, _ = find_strata(ball, dims, n_neighbors=10, merge_radius=0)
+    assert strata_dims.tolist() == [3]
+    assert np.mean(labels == 0) >= 0.98
+    # without the absorption, the shell is a 2-dimensional stratum of its own
+    components = component_labels(equal_dimension_graph(ball, dims, 10))
+    assert 2 in order_strata(components, dims, 60)[1].tolist()
+    # a segment touching a disk: its neighbors lie in it, it stays a stratum
+    t = rng.uniform(size=(2000, 2)) * 2 - 1
+    t = t[np.linalg.norm(t, axis=1) < 1]
+    disk = np.c_[t, np.zeros(t.shape[0])]
+    segment = np.c_[np.zeros((400, 2)), rng.uniform(0, 1, 400)]
+    X = np.r_[disk, segment]
+    dims = np.r_[np.full(disk.shape[0], 2), np.ones(400, dtype=int)]
+    _, strata_dims, _ = find_strata(X, dims, n_neighbors=10)
+    assert sorted(strata_dims.tolist()) == [1, 2]
 
 
 def test_point_mass_of_duplicates_is_one_stratum():

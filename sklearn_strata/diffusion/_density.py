@@ -126,8 +126,8 @@ class ScoreDiffusionDensity(BaseTorchEstimator):
         always float32). ``"auto"`` takes bfloat16 on a CPU that multiplies it in
         hardware (AMX units, as on Intel Xeon of the 4th generation and later, or
         AVX512_BF16, as on AMD Zen 4), where a default training step is about twice as
-        fast, and float32 elsewhere, CUDA included. A model trained in bfloat16 differs from one trained in
-        float32 with the same ``random_state``.
+        fast, and float32 elsewhere, CUDA included. A model trained in bfloat16 differs
+        from one trained in float32 with the same ``random_state``.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and infer. ``"auto"`` takes CUDA when it is available.
     random_state : int, RandomState instance or None, default=None

@@ -36,9 +36,11 @@ class StratumCounter(ClusterMixin, BaseEstimator):
     ``tangent_split=True``, only edges along which the tangent spaces turn by at most
     ``max_tangent_angle`` (that separates two strata of the same dimension that cross). Its
     connected components are the candidate strata. Components of the same dimension that
-    continue each other across a junction (a line cut in pieces where it pierces a sphere)
-    are merged; components smaller than ``min_stratum_size`` are junction artefacts and get
-    the label ``-1``.
+    continue each other across a junction (a line cut in pieces where it pierces a sphere,
+    a helix cut where it crosses a band, forgiving the turn of a curved stratum) are
+    merged; a component that lines the inside of one of one dimension more (the shell of a
+    ball, read one dimension less near its boundary) joins it; components smaller than
+    ``min_stratum_size`` are junction artefacts and get the label ``-1``.
 
     Parameters
     ----------
@@ -67,7 +69,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         Where tangent spaces come from: the dimension estimator's ``tangent_spaces``,
         local PCA of the ``n_neighbors`` nearest neighbors, or ``"auto"`` (the estimator's
         when it has ``tangent_spaces``, else local PCA).
-    merge_radius : float, default=2.0
+    merge_radius : float, default=3.0
         Largest gap bridged by the junction merge, in units of the median distance to the
         ``n_neighbors``-th neighbor; ``0`` disables the merge.
     random_state : int, RandomState instance or None, default=None
@@ -151,7 +153,7 @@ class StratumCounter(ClusterMixin, BaseEstimator):
         tangent_split=True,
         max_tangent_angle=30.0,
         tangent_source="auto",
-        merge_radius=2.0,
+        merge_radius=3.0,
         random_state=None,
     ):
         self.dimension_estimator = dimension_estimator
