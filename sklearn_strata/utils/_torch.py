@@ -28,9 +28,10 @@ def training_dtype(precision, device):
     precision : {"auto", "float32", "bfloat16"}
         ``"auto"`` takes bfloat16 on a CPU that multiplies it natively
         (:func:`native_bfloat16`): a training step of the default diffusion model takes
-        6 ms instead of 8-10 ms on one thread with AMX units, and about 40 ms instead of
-        70-100 ms with AVX512_BF16 alone (AMD Zen 4), with the same accuracy on every
-        preset. Float32 everywhere else, CUDA included (not yet measured there).
+        about half the time of float32 on one thread, with AMX units as with
+        AVX512_BF16 alone (28.0 against 52.8 ms on an AMD Zen 4 EPYC), with the same
+        accuracy on every preset (``benchmarks/RESULTS.md``). Float32 everywhere else,
+        CUDA included (not yet measured there).
     device : torch.device
         The device training runs on.
 
