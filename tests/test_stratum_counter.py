@@ -296,6 +296,62 @@ def test_merge_keeps_crossing_circles_apart():
     assert adjusted_rand_score(y[far], labels) == 1.0
 
 
+def _noisy_crossing_circles(tilt_degrees, n=1500, noise=0.01, seed=0):
+    rng = np.random.default_rng(seed)
+    t, s = rng.uniform(0, 2 * np.pi, (2, n))
+    tilt = np.radians(tilt_degrees)
+    first = np.c_[np.cos(t), np.sin(t), 0 * t]
+    second = np.c_[np.cos(s), np.cos(tilt) * np.sin(s), np.sin(tilt) * np.sin(s)]
+    X = np.c_[np.r_[first, second], np.zeros((2 * n, 3))]
+    return X + noise * rng.normal(size=X.shape), np.repeat([0, 1], n)
+
+
+@pytest.mark.parametrize("tilt", [45, 60, 90])
+def test_noisy_circles_crossing_are_two_strata(tilt):
+    """Tangents fitted at a scale that sees both circles near their crossings turn smoothly
+    from one circle to the other (the score model's tangents do too), and the tangent
+    split alone kept one stratum. The crossing step cuts the crossings out (where a ball a
+    few neighbor distances wide spans two directions) and rejoins each circle's arms."""
+    X, y = _noisy_crossing_circles(tilt)
+    tangents = local_pca_tangents(X, 30)
+    labels, strata_dims, weights = find_strata(
+        X, np.ones(len(X)), n_neighbors=10, tangents=tangents, max_tangent_angle=30.0
+    )
+    assert strata_dims.tolist() == [1, 1]
+    kept = labels >= 0
+    assert kept.mean() >= 0.99
+    assert adjusted_rand_score(y[kept], labels[kept]) >= 0.9
+    np.testing.assert_allclose(weights, [0.5, 0.5], atol=0.05)
+    # the same graph without the crossing step (no tangent split) is one stratum
+    _, strata_dims, _ = find_strata(X, np.ones(len(X)), n_neighbors=10)
+    assert strata_dims.tolist() == [1]
+
+
+def test_crossing_points_leave_an_unevenly_sampled_stratum_whole():
+    """A noisy circle sampled twenty times more densely on one side than the other, and a
+    noisy sphere, have no crossing: no point is cut out and each stays one stratum."""
+    from sklearn_strata.strata._crossings import crossing_points
+    from sklearn_strata.strata._graph import _kneighbors
+
+    rng = np.random.default_rng(1)
+    t = rng.vonmises(0, 1.5, 3000)
+    circle = np.c_[np.cos(t), np.sin(t), np.zeros((3000, 4))]
+    sphere = rng.normal(size=(3000, 3))
+    sphere = np.c_[sphere / np.linalg.norm(sphere, axis=1, keepdims=True), np.zeros((3000, 3))]
+    for X, d in ((circle, 1), (sphere, 2)):
+        X = X + 0.01 * rng.normal(size=X.shape)
+        dims = np.full(len(X), d)
+        kneighbors = _kneighbors(X, 10)
+        crossing = crossing_points(
+            X, np.zeros(len(X), dtype=np.intp), dims, kneighbors, max_angle=30.0
+        )
+        assert not crossing.any()
+        _, strata_dims, _ = find_strata(
+            X, dims, n_neighbors=10, tangents=local_pca_tangents(X, 30), max_tangent_angle=30.0
+        )
+        assert strata_dims.tolist() == [d]
+
+
 def test_a_shell_read_one_dimension_less_joins_its_ball():
     """Near the boundary of a solid ball half the points read 2 instead of 3: that shell
     lines the ball from inside and joins it, while a segment that only touches a disk

@@ -35,7 +35,10 @@ class StratumCounter(ClusterMixin, BaseEstimator):
     keeps only edges between points of equal (rounded) dimension and, with
     ``tangent_split=True``, only edges along which the tangent spaces turn by at most
     ``max_tangent_angle`` (that separates two strata of the same dimension that cross). Its
-    connected components are the candidate strata. Components of the same dimension that
+    connected components are the candidate strata; where strata of equal dimension cross
+    (a ball a few neighbor distances wide spans one direction more than their dimension),
+    the crossing is cut out and each stratum's arms are rejoined through it, best
+    continuation first. Components of the same dimension that
     continue each other across a junction (a line cut in pieces where it pierces a sphere,
     a helix cut where it crosses a band, forgiving the turn of a curved stratum) are
     merged; a component that lines the inside of one of one dimension more (the shell of a

@@ -13,7 +13,11 @@ The procedure:
    zero-dimensional stratum (many samples at one location) stays one piece;
 2. optionally, edges whose endpoints' tangent spaces turn sharply (largest principal angle
    above a threshold) are dropped, which separates strata of the same dimension that cross;
-3. connected components (:func:`scipy.sparse.csgraph.connected_components`);
+3. connected components (:func:`scipy.sparse.csgraph.connected_components`); where the
+   tangents are given, the points where strata of equal dimension cross are cut out and
+   each stratum's arms are rejoined through the crossing (:mod:`._crossings`): smoothed
+   tangents turn gradually from one stratum to the other there, a chain of small turns
+   the split keeps;
 4. components of equal dimension that come close to each other through a junction, with
    agreeing tangent spaces and a gap along those tangent spaces, are merged (a line that
    pierces a sphere is cut in pieces by the band of mixed estimates around the sphere);
@@ -21,7 +25,8 @@ The procedure:
    a ball, read one dimension less near its boundary) joins it;
 6. components smaller than ``min_stratum_size`` are junction points, labelled ``-1``;
 7. strata are ordered by decreasing size; each gets the mode of its local dimensions and
-   its fraction of the labelled points.
+   its fraction of the labelled points; a crossing point joins the stratum whose local
+   plane passes nearest to it.
 """
 
 import numbers
@@ -30,6 +35,9 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
+
+from ._crossings import assign_crossing_points, crossing_points, match_through_crossings
+from ._frames import _component_modes, _continuation_angle, _end_frame, max_principal_angles
 
 # New points assigned at once by ``assign_strata``: its neighbor distances, indices and
 # votes take O(rows * n_neighbors) memory, so rows are processed in batches of this size.
@@ -161,30 +169,6 @@ def local_pca_tangents(X, n_neighbors=20):
     return tangents
 
 
-def max_principal_angles(U, V):
-    """Largest principal angle between pairs of subspaces of equal dimension.
-
-    Parameters
-    ----------
-    U : ndarray of shape (n_pairs, n_features, d)
-        Orthonormal bases of the first subspaces.
-    V : ndarray of shape (n_pairs, n_features, d)
-        Orthonormal bases of the second subspaces.
-
-    Returns
-    -------
-    angles : ndarray of shape (n_pairs,)
-        Largest principal angle in degrees, ``arccos`` of the smallest singular value of
-        ``U_i^T V_i`` (``0`` when ``d`` is ``0``).
-    """
-    U = np.asarray(U, dtype=float)
-    V = np.asarray(V, dtype=float)
-    if U.shape[2] == 0 or U.shape[0] == 0:
-        return np.zeros(U.shape[0])
-    cosines = np.linalg.svd(np.swapaxes(U, 1, 2) @ V, compute_uv=False)[:, -1]
-    return np.degrees(np.arccos(np.clip(cosines, 0.0, 1.0)))
-
-
 def equal_dimension_graph(
     X, dims, n_neighbors=10, *, tangents=None, max_angle=None, neighbors=None
 ):
@@ -266,44 +250,6 @@ def component_labels(adjacency):
     return labels.astype(np.intp)
 
 
-def _component_modes(labels, dims):
-    """Mode of ``dims`` within every component (ties: the smaller dimension)."""
-    n_comp = labels.max() + 1 if labels.size else 0
-    table = np.zeros((n_comp, dims.max() + 1 if dims.size else 1), dtype=np.intp)
-    np.add.at(table, (labels, dims), 1)
-    return table.argmax(axis=1)
-
-
-def _top_directions(points, d):
-    """Top-``d`` PCA directions of ``points`` (as columns)."""
-    centered = points - points.mean(axis=0)
-    _, _, vt = np.linalg.svd(centered, full_matrices=True)
-    return vt[:d].T
-
-
-def _end_frame(points, center, n_neighbors, d):
-    """Tangent space of a component near ``center``, and how fast it turns there.
-
-    Returns the top-``d`` PCA directions of the ``n_neighbors`` points nearest ``center``,
-    the centroid of those points, and the turning rate of the tangent space in degrees per
-    unit length: the largest principal angle to the tangent space of the next
-    ``n_neighbors`` points, over the distance between the two centroids (``0`` when the
-    component has too few points to tell).
-    """
-    k = min(n_neighbors, points.shape[0])
-    order = np.argsort(np.linalg.norm(points - center, axis=1), kind="stable")
-    near, far = points[order[:k]], points[order[k : 2 * k]]
-    tangent = _top_directions(near, d)
-    centroid = near.mean(axis=0)
-    if far.shape[0] <= d:
-        return tangent, centroid, 0.0
-    step = np.linalg.norm(far.mean(axis=0) - centroid)
-    if step <= 0:
-        return tangent, centroid, 0.0
-    turn = max_principal_angles(tangent[None], _top_directions(far, d)[None])[0]
-    return tangent, centroid, turn / step
-
-
 def merge_aligned_components(
     X,
     labels,
@@ -361,7 +307,8 @@ def merge_aligned_components(
     n_comp = labels.max() + 1 if labels.size else 0
     sizes = np.bincount(labels, minlength=n_comp)
     modes = _component_modes(labels, dims)
-    members = [np.flatnonzero(labels == c) for c in range(n_comp)]
+    order = np.argsort(labels, kind="stable")
+    members = np.split(order, np.cumsum(sizes)[:-1])
     trees = {}
     rows, cols = [], []
     candidates = [c for c in range(n_comp) if sizes[c] >= max(min_size, 1)]
@@ -385,24 +332,9 @@ def merge_aligned_components(
                 for o in order:
                     p = X[members[small][o]]
                     q = X[members[large][idx[o]]]
-                    Tp, cp, rate_p = _end_frame(X[members[small]], p, n_neighbors, d)
-                    Tq, cq, rate_q = _end_frame(X[members[large]], q, n_neighbors, d)
-                    # A curved stratum turns across the gap as it turns along each piece:
-                    # that much turn is forgiven, at the rate of the straighter piece.
-                    turn = min(rate_p, rate_q) * np.linalg.norm(cq - cp)
-                    angle = max_principal_angles(Tp[None], Tq[None])[0]
-                    angle = max(angle - min(turn, 2 * max_angle), 0.0)
-                    # the chord of an arc leaves each end at half the turn
-                    chord_slack = min(turn, max_angle) / 2
-                    gap = q - p
-                    norm = np.linalg.norm(gap)
-                    if norm > 1e-12 * (1 + np.abs(p).max()):
-                        # angle between the gap and the (averaged) tangent space
-                        in_plane = (
-                            max(np.linalg.norm(Tp.T @ gap), np.linalg.norm(Tq.T @ gap)) / norm
-                        )
-                        off_plane = np.degrees(np.arccos(min(in_plane, 1.0)))
-                        angle = max(angle, off_plane - chord_slack)
+                    frame_p = _end_frame(X[members[small]], p, n_neighbors, d)
+                    frame_q = _end_frame(X[members[large]], q, n_neighbors, d)
+                    angle = _continuation_angle(frame_p, frame_q, q - p, max_angle)
                     scores.append(angle)
                 if np.median(scores) > max_angle:
                     continue
@@ -575,6 +507,32 @@ def find_strata(
     )
     labels = component_labels(adjacency)
     min_size = min_size_to_count(min_stratum_size, n_samples)
+    max_angle = 30.0 if max_tangent_angle is None else max_tangent_angle
+    crossing = np.zeros(n_samples, dtype=bool)
+    if split:
+        crossing = crossing_points(
+            X, labels, dims, (distances, neighbors), max_angle=max_angle, min_size=min_size
+        )
+    if crossing.any():
+        adjacency = adjacency.tocoo()
+        kept = ~crossing[adjacency.row] & ~crossing[adjacency.col]
+        adjacency = sparse.coo_matrix(
+            (adjacency.data[kept], (adjacency.row[kept], adjacency.col[kept])),
+            shape=adjacency.shape,
+        ).tocsr()
+        labels = match_through_crossings(
+            X,
+            component_labels(adjacency),
+            dims,
+            crossing,
+            neighbors,
+            max_angle=max_angle,
+            min_size=max(2, min_size // 2),
+        )
+        # every crossing point on its own until the strata are known
+        labels = np.unique(
+            np.where(crossing, labels.max() + 1 + np.arange(n_samples), labels), return_inverse=True
+        )[1].ravel()
     if merge_radius:
         scale = neighbor_scale(X, n_neighbors, distances)
         labels = merge_aligned_components(
@@ -582,12 +540,17 @@ def find_strata(
             labels,
             dims,
             radius=merge_radius * scale,
-            max_angle=30.0 if max_tangent_angle is None else max_tangent_angle,
+            max_angle=max_angle,
             n_neighbors=max(n_neighbors, 3),
             min_size=max(2, min_size // 2),
         )
     labels = absorb_boundary_shells(labels, dims, neighbors, min_size=min_size)
-    return order_strata(labels, dims, min_size)
+    labels, strata_dims, weights = order_strata(labels, dims, min_size)
+    if crossing.any():
+        labels = assign_crossing_points(X, labels, dims, crossing)
+        labelled = labels >= 0
+        weights = np.bincount(labels[labelled], minlength=strata_dims.size) / max(labelled.sum(), 1)
+    return labels, strata_dims, weights
 
 
 def labelled_index(X_fit, labels, n_neighbors=10):
