@@ -327,6 +327,30 @@ def test_noisy_circles_crossing_are_two_strata(tilt):
     assert strata_dims.tolist() == [1]
 
 
+def test_strata_through_a_junction_go_on_on_their_own_arms():
+    """A line through a circle's center crosses it twice; the points near the crossings
+    read 2 (both strata at once) and cut the circle into two arcs and the line into three
+    pieces. At each junction the arms are paired best continuation first, each once, and
+    pieces that went on through it on other arms are not merged afterwards: two strata
+    (five pieces, or the line merged with the circle, before)."""
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, 2 * np.pi, 2000)
+    x = rng.uniform(-2, 2, 1000)
+    X = np.r_[np.c_[np.cos(t), np.sin(t)], np.c_[x, 0 * x]]
+    X = np.c_[X, np.zeros((3000, 3))] + 0.005 * rng.normal(size=(3000, 5))
+    y = np.repeat([0, 1], [2000, 1000])
+    to_crossing = np.minimum(
+        np.linalg.norm(X[:, :2] - [1, 0], axis=1), np.linalg.norm(X[:, :2] - [-1, 0], axis=1)
+    )
+    dims = np.where(to_crossing < 0.04, 2, 1)
+    labels, strata_dims, _ = find_strata(
+        X, dims, n_neighbors=10, tangents=local_pca_tangents(X, 20), max_tangent_angle=30.0
+    )
+    assert strata_dims.tolist() == [1, 1]
+    kept = labels >= 0
+    assert adjusted_rand_score(y[kept], labels[kept]) == 1.0
+
+
 def test_crossing_points_leave_an_unevenly_sampled_stratum_whole():
     """A noisy circle sampled twenty times more densely on one side than the other, and a
     noisy sphere, have no crossing: no point is cut out and each stays one stratum."""

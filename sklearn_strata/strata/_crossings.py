@@ -19,13 +19,18 @@ ball around a crossing at angle ``theta`` has a ``(d + 1)``-th variance of about
    large at every scale (heavy noise, strong curvature, sparse data) cannot tell a
    crossing from their own shape and keep every point;
 2. the crossing points leave the graph, which cuts every stratum through a crossing into
-   arms (:func:`match_through_crossings`): at each crossing the arms of equal dimension are
-   paired, best continuation first (tangent spaces fitted on each arm's own points nearest
-   the crossing agree, and the step between them runs along them), each arm at most once:
-   a stratum enters a crossing once and leaves it once;
+   arms (:func:`match_through_crossings`): at each junction (a connected group of
+   crossing points and of components too small to be strata, such as the band of mixed
+   readings where a line crosses a circle) the arms of equal dimension are paired, best
+   continuation first (tangent spaces fitted on each arm's own points nearest the
+   junction agree, and the step between them runs along them), each arm at most once: a
+   stratum enters a junction once and leaves it once. Arms that each went on through a
+   junction on another arm are kept apart by the later merge across gaps;
 3. :func:`assign_crossing_points`: every crossing point then joins the stratum, among
    those of its labelled neighbors, whose local plane passes closest to it.
 """
+
+from itertools import combinations
 
 import numpy as np
 from scipy import sparse
@@ -192,15 +197,16 @@ def crossing_points(X, labels, dims, kneighbors, *, max_angle, min_size=1):
 
 
 def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, min_size=1):
-    """Rejoin the arms of every stratum that passes through a crossing.
+    """Rejoin the arms of every stratum that passes through a junction.
 
-    A crossing is a connected group of crossing points and of points in components
-    smaller than ``min_size`` (junction debris), through the k-nearest-neighbor graph; its
-    arms are the components with a neighbor in it. Arms of equal dimension are paired
-    best first by :func:`~sklearn_strata.strata._graph._continuation_angle` of their frames
-    where they enter the crossing (:func:`~sklearn_strata.strata._graph._end_frame` on
-    their ``30`` points nearest to it, the step between the two centroids as the gap),
-    each arm once per crossing, pairs up to ``max_angle``.
+    A junction is a connected group of crossing points and of points in components
+    smaller than ``min_size`` (junction debris, whatever their dimension), through the
+    k-nearest-neighbor graph; its arms are the larger components with a neighbor in it.
+    Arms of equal dimension are paired best first by
+    :func:`~sklearn_strata.strata._frames._continuation_angle` of their frames where they
+    enter the junction (:func:`~sklearn_strata.strata._frames._end_frame` on their ``30``
+    points nearest to it, the step between the two centroids as the gap), each arm once
+    per junction, pairs up to ``max_angle``.
 
     Parameters
     ----------
@@ -223,6 +229,10 @@ def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, 
     -------
     labels : ndarray of shape (n_samples,)
         Components with the paired arms merged (``0..n_merged - 1``).
+    apart : ndarray of shape (n_apart, 2)
+        One point of each of two arms that went on through a junction on other arms; the
+        merge across gaps (:func:`~sklearn_strata.strata._graph.merge_aligned_components`)
+        leaves their strata apart.
     """
     n_features = X.shape[1]
     sizes = np.bincount(labels)
@@ -231,19 +241,21 @@ def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, 
     junction = _groups(debris, neighbors)
     rows = np.repeat(np.arange(labels.size), neighbors.shape[1])
     cols = neighbors.ravel()
-    touch = (debris[rows] != debris[cols]) & (dims[rows] == dims[cols])
+    touch = debris[rows] != debris[cols]
     arm_end = np.where(debris[rows[touch]], cols[touch], rows[touch])
     inside = np.where(debris[rows[touch]], rows[touch], cols[touch])
     touching = np.unique(np.c_[junction[inside], labels[arm_end]], axis=0)
-    has_crossing = np.zeros(junction.max() + 1, dtype=bool)
-    has_crossing[junction[crossing]] = True
-    pairs = []
+    first = np.full(sizes.size, -1, dtype=np.intp)
+    first[labels[::-1]] = np.arange(labels.size)[::-1]
+    order = np.argsort(labels, kind="stable")
+    members = np.split(order, np.cumsum(sizes)[:-1])
+    pairs, apart = [], []
     for group in np.unique(touching[:, 0]):
-        if not has_crossing[group]:
-            continue
-        in_group = junction == group
         arms = [c for c in touching[touching[:, 0] == group, 1] if 0 < modes[c] < n_features]
-        frames = {c: _end_frame(X[labels == c], X[in_group], _ARM_POINTS, modes[c]) for c in arms}
+        if len(arms) == len(set(modes[arms])):
+            continue  # no two arms of one dimension meet here
+        group_points = X[junction == group]
+        frames = {c: _end_frame(X[members[c]], group_points, _ARM_POINTS, modes[c]) for c in arms}
         scored = [
             (
                 _continuation_angle(frames[a], frames[b], frames[b][1] - frames[a][1], max_angle),
@@ -254,20 +266,25 @@ def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, 
             for b in arms[i + 1 :]
             if modes[a] == modes[b]
         ]
-        paired = set()
+        partner = {}
         for angle, a, b in sorted(scored):
-            if angle <= max_angle and a not in paired and b not in paired:
-                paired.update((a, b))
+            if angle <= max_angle and a not in partner and b not in partner:
+                partner[a], partner[b] = b, a
                 pairs.append((a, b))
+        # arms that each went on through the crossing on another arm stay apart
+        for a, b in combinations(sorted(partner), 2):
+            if partner[a] != b:
+                apart.append((first[a], first[b]))
+    apart = np.asarray(apart, dtype=np.intp).reshape(-1, 2)
     if not pairs:
-        return labels
+        return labels, apart
     pairs = np.asarray(pairs)
     n_comp = sizes.size
     graph = sparse.coo_matrix(
         (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n_comp, n_comp)
     )
     _, merged = connected_components(graph, directed=False)
-    return merged[labels].astype(np.intp)
+    return merged[labels].astype(np.intp), apart
 
 
 def assign_crossing_points(X, labels, dims, crossing, *, n_neighbors=20):

@@ -14,10 +14,10 @@ The procedure:
 2. optionally, edges whose endpoints' tangent spaces turn sharply (largest principal angle
    above a threshold) are dropped, which separates strata of the same dimension that cross;
 3. connected components (:func:`scipy.sparse.csgraph.connected_components`); where the
-   tangents are given, the points where strata of equal dimension cross are cut out and
-   each stratum's arms are rejoined through the crossing (:mod:`._crossings`): smoothed
-   tangents turn gradually from one stratum to the other there, a chain of small turns
-   the split keeps;
+   tangents are given, the points where strata of equal dimension cross are cut out
+   (smoothed tangents turn gradually from one stratum to the other there, a chain of
+   small turns the split keeps) and each stratum's arms are rejoined through every
+   junction, each arm once (:mod:`._crossings`);
 4. components of equal dimension that come close to each other through a junction, with
    agreeing tangent spaces and a gap along those tangent spaces, are merged (a line that
    pierces a sphere is cut in pieces by the band of mixed estimates around the sphere);
@@ -260,6 +260,7 @@ def merge_aligned_components(
     n_neighbors=10,
     min_size=1,
     n_pairs=5,
+    apart=None,
 ):
     """Merge components of equal dimension that continue each other across a gap.
 
@@ -296,6 +297,9 @@ def merge_aligned_components(
         Components with fewer points take no part.
     n_pairs : int, default=5
         Number of closest cross pairs that vote.
+    apart : ndarray of shape (n_pairs_apart, 2), default=None
+        Pairs of point indices whose components are not merged here (strata that each
+        continue through a crossing on another arm, :func:`match_through_crossings`).
 
     Returns
     -------
@@ -309,13 +313,16 @@ def merge_aligned_components(
     modes = _component_modes(labels, dims)
     order = np.argsort(labels, kind="stable")
     members = np.split(order, np.cumsum(sizes)[:-1])
+    kept_apart = set()
+    if apart is not None and len(apart):
+        kept_apart = {frozenset(pair) for pair in labels[np.asarray(apart)].tolist()}
     trees = {}
     rows, cols = [], []
     candidates = [c for c in range(n_comp) if sizes[c] >= max(min_size, 1)]
     for ia, a in enumerate(candidates):
         for b in candidates[ia + 1 :]:
             d = modes[a]
-            if modes[b] != d:
+            if modes[b] != d or frozenset((a, b)) in kept_apart:
                 continue
             # query the smaller component against the larger one
             small, large = (a, b) if sizes[a] <= sizes[b] else (b, a)
@@ -509,25 +516,26 @@ def find_strata(
     min_size = min_size_to_count(min_stratum_size, n_samples)
     max_angle = 30.0 if max_tangent_angle is None else max_tangent_angle
     crossing = np.zeros(n_samples, dtype=bool)
+    apart = None
     if split:
         crossing = crossing_points(
             X, labels, dims, (distances, neighbors), max_angle=max_angle, min_size=min_size
         )
-    if crossing.any():
+    if split:
         adjacency = adjacency.tocoo()
         kept = ~crossing[adjacency.row] & ~crossing[adjacency.col]
         adjacency = sparse.coo_matrix(
             (adjacency.data[kept], (adjacency.row[kept], adjacency.col[kept])),
             shape=adjacency.shape,
         ).tocsr()
-        labels = match_through_crossings(
+        labels, apart = match_through_crossings(
             X,
             component_labels(adjacency),
             dims,
             crossing,
             neighbors,
             max_angle=max_angle,
-            min_size=max(2, min_size // 2),
+            min_size=min_size,
         )
         # every crossing point on its own until the strata are known
         labels = np.unique(
@@ -543,6 +551,7 @@ def find_strata(
             max_angle=max_angle,
             n_neighbors=max(n_neighbors, 3),
             min_size=max(2, min_size // 2),
+            apart=apart,
         )
     labels = absorb_boundary_shells(labels, dims, neighbors, min_size=min_size)
     labels, strata_dims, weights = order_strata(labels, dims, min_size)
