@@ -20,6 +20,7 @@ from sklearn_strata.datasets import (
     ToroidalHelix,
     Torus,
     add_redundant_columns,
+    make_crossing_circles,
     make_crossing_planes,
     make_disjoint_circles,
     make_high_dim_strata,
@@ -40,6 +41,7 @@ PRESETS = {
     make_string_in_doughnut: [2, 1],
     make_line_disk_ball: [1, 2, 3],
     make_crossing_planes: [2, 2],
+    make_crossing_circles: [1, 1],
     make_disjoint_circles: [1, 1],
 }
 # Pairs of labels whose strata touch or cross, and pairs kept apart (with their gap).
@@ -48,6 +50,7 @@ TOUCHING = {
     make_sphere_line: [(0, 1)],
     make_line_disk_ball: [(0, 1), (0, 2), (1, 2)],
     make_crossing_planes: [(0, 1)],
+    make_crossing_circles: [(0, 1)],
 }
 APART = {make_string_in_doughnut: 0.4, make_disjoint_circles: 1.0}
 

@@ -11,6 +11,7 @@ samples any union, and the ``make_*`` presets sample classic examples.
 from ._alanine import load_alanine_dipeptide, simulate_alanine_dipeptide
 from ._make import make_stratified
 from ._presets import (
+    make_crossing_circles,
     make_crossing_planes,
     make_disjoint_circles,
     make_high_dim_strata,
@@ -52,6 +53,7 @@ __all__ = [
     "Torus",
     "add_redundant_columns",
     "load_alanine_dipeptide",
+    "make_crossing_circles",
     "make_crossing_planes",
     "make_disjoint_circles",
     "make_high_dim_strata",

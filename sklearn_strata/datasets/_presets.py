@@ -412,6 +412,78 @@ def make_crossing_planes(
     )
 
 
+def make_crossing_circles(
+    n_samples=1000,
+    *,
+    ambient_dim=3,
+    angle=60.0,
+    weights=None,
+    noise=0.0,
+    random_state=None,
+    return_space=False,
+):
+    """Sample two unit circles that cross twice at a given angle.
+
+    In the local ``R^3``: label 0 is the unit circle in the plane of the first two axes
+    (dimension 1); label 1 is the same circle rotated by ``angle`` about the first axis
+    (dimension 1). They cross at ``(1, 0, 0)`` and ``(-1, 0, 0)``, at ``angle`` degrees.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Total number of points, >= 1.
+    ambient_dim : int, default=3
+        Dimension ``D`` of the ambient space, at least 3. The preset is carried
+        into ``R^D`` by a random isometry.
+    angle : float, default=60.0
+        Angle between the two circles where they cross, in degrees, in ``(0, 180)``.
+    weights : array-like of shape (2,), default=None
+        Probability of each stratum; None means equal weights.
+    noise : float, default=0.0
+        Standard deviation of the Gaussian noise added to every ambient coordinate, >= 0.
+    random_state : int, RandomState instance or None, default=None
+        Seed or generator of the isometry, the samples and the noise.
+        None draws fresh entropy; numpy's global random state is never used.
+    return_space : bool, default=False
+        If True, also return the :class:`StratifiedSpace`.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, ambient_dim)
+        The points, shuffled.
+    y : ndarray of shape (n_samples,)
+        Label of the stratum each point was drawn from, in the order listed above.
+    space : StratifiedSpace
+        The placed strata; only returned if ``return_space`` is True.
+
+    Examples
+    --------
+    >>> from sklearn_strata.datasets import make_crossing_circles
+    >>> X, y, space = make_crossing_circles(200, angle=45.0, random_state=0,
+    ...                                     return_space=True)
+    >>> space.strata_dims
+    array([1, 1])
+    """
+    if not isinstance(angle, numbers.Real) or isinstance(angle, bool) or not 0.0 < angle < 180.0:
+        raise ValueError(f"angle must be a number of degrees in (0, 180), got {angle!r}.")
+    theta = np.deg2rad(angle)
+    tilted = np.array([[1.0, 0.0], [0.0, np.cos(theta)], [0.0, np.sin(theta)]])
+    strata = [
+        Sphere(1, radius=1.0, rotation=_axes(3, 0, 1)),
+        Sphere(1, radius=1.0, rotation=tilted),
+    ]
+    return _make_preset(
+        strata,
+        None,
+        n_samples=n_samples,
+        weights=weights,
+        ambient_dim=ambient_dim,
+        noise=noise,
+        random_state=random_state,
+        return_space=return_space,
+    )
+
+
 def make_disjoint_circles(
     n_samples=1000,
     *,
