@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import adjusted_rand_score
+from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -349,6 +350,45 @@ def test_strata_through_a_junction_go_on_on_their_own_arms():
     assert strata_dims.tolist() == [1, 1]
     kept = labels >= 0
     assert adjusted_rand_score(y[kept], labels[kept]) == 1.0
+
+
+def test_a_band_of_junction_readings_is_not_a_stratum():
+    """Two squares crossing along a line: near the crossing about half the points see both
+    and read 3. That band separates the squares and most of its points have most of their
+    neighbors in them: junction points, not a third stratum; a ball touching a disk stays
+    one."""
+    from sklearn_strata.strata._graph import junction_bands
+
+    rng = np.random.default_rng(0)
+    u, v = rng.uniform(-1, 1, (2, 1500, 2))
+    X = np.r_[np.c_[u, np.zeros(1500)], np.c_[v[:, 0], np.zeros(1500), v[:, 1]]]
+    X = np.c_[X, np.zeros((3000, 2))]
+    y = np.repeat([0, 1], 1500)
+    band = (np.linalg.norm(X[:, 1:3], axis=1) < 0.1) & (rng.uniform(size=3000) < 0.6)
+    dims = np.where(band, 3, 2)
+    tangents = local_pca_tangents(X, 20)
+    components = component_labels(
+        equal_dimension_graph(X, dims, 10, tangents=tangents, max_angle=30.0)
+    )
+    assert 3 in order_strata(components, dims, 60)[1].tolist()
+    _, neighbors = NearestNeighbors(n_neighbors=10).fit(X).kneighbors()
+    junction = junction_bands(components, dims, neighbors, min_size=60)
+    assert junction.sum() >= 60 and np.all(band[junction])
+    labels, strata_dims, _ = find_strata(
+        X, dims, n_neighbors=10, tangents=tangents, max_tangent_angle=30.0
+    )
+    assert strata_dims.tolist() == [2, 2]
+    kept = labels >= 0
+    assert np.all(labels[junction] == -1)
+    assert adjusted_rand_score(y[kept], labels[kept]) >= 0.97
+    # a ball touching a disk: its points have their neighbors in it
+    ball = rng.normal(size=(1000, 3))
+    ball *= 0.5 * rng.uniform(size=(1000, 1)) ** (1 / 3) / np.linalg.norm(ball, axis=1)[:, None]
+    disk = np.c_[rng.uniform(-1, 1, (2000, 2)), np.full(2000, -0.5)]
+    X = np.r_[ball, disk]
+    dims = np.repeat([3, 2], [1000, 2000])
+    _, strata_dims, _ = find_strata(X, dims, n_neighbors=10)
+    assert sorted(strata_dims.tolist()) == [2, 3]
 
 
 def test_crossing_points_leave_an_unevenly_sampled_stratum_whole():

@@ -22,7 +22,8 @@ The procedure:
    agreeing tangent spaces and a gap along those tangent spaces, are merged (a line that
    pierces a sphere is cut in pieces by the band of mixed estimates around the sphere);
 5. a component that lines the inside of a component of one dimension more (the shell of
-   a ball, read one dimension less near its boundary) joins it;
+   a ball, read one dimension less near its boundary) joins it, and a band of readings of
+   one dimension more between strata that cross is made of junction points;
 6. components smaller than ``min_stratum_size`` are junction points, labelled ``-1``;
 7. strata are ordered by decreasing size; each gets the mode of its local dimensions and
    its fraction of the labelled points; a crossing point joins the stratum whose local
@@ -53,6 +54,7 @@ __all__ = [
     "component_labels",
     "equal_dimension_graph",
     "find_strata",
+    "junction_bands",
     "local_pca_tangents",
     "max_principal_angles",
     "merge_aligned_components",
@@ -404,6 +406,52 @@ def absorb_boundary_shells(labels, dims, neighbors, *, min_size=1, min_interior=
     return labels
 
 
+def junction_bands(labels, dims, neighbors, *, min_size=1, min_interior=0.8):
+    """Components that are bands of junction readings between strata of lower dimension.
+
+    Where two ``d``-dimensional strata cross, the points within about one smoothing level
+    of the crossing see both at once and read ``d + 1``: a thin band, most of whose points
+    have most of their neighbors in the strata it separates. A component whose interior
+    fraction (as in :func:`absorb_boundary_shells`) is below ``min_interior`` and whose
+    outside neighbors mostly belong to a component of lower dimension is such a band, not
+    a stratum (two spheres crossing along a circle: a band of 3 readings with interior
+    fraction 0.76; every stratum of the benchmark presets 0.97-1.00).
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_samples,)
+        Component labels (``0..n_components - 1``).
+    dims : ndarray of shape (n_samples,)
+        Integer local dimensions.
+    neighbors : ndarray of shape (n_samples, k)
+        Neighbor indices of every point (the point itself excluded).
+    min_size : int, default=1
+        Components with fewer points take no part.
+    min_interior : float, default=0.8
+        Interior fraction below which a component may be a band.
+
+    Returns
+    -------
+    band : ndarray of shape (n_samples,), dtype bool
+        The points of the bands.
+    """
+    band = np.zeros(labels.size, dtype=bool)
+    if labels.size == 0 or neighbors.shape[1] == 0:
+        return band
+    modes = _component_modes(labels, dims)
+    sizes = np.bincount(labels, minlength=modes.size)
+    for c in np.flatnonzero(sizes >= max(min_size, 1)):
+        members = labels == c
+        around = labels[neighbors[members]]
+        interior = np.mean(np.mean(around == c, axis=1) >= 0.5)
+        outside = around[around != c]
+        if interior >= min_interior or outside.size == 0:
+            continue
+        if modes[np.bincount(outside).argmax()] < modes[c]:
+            band |= members
+    return band
+
+
 def order_strata(labels, dims, min_size=1):
     """Drop small components and order the rest by decreasing size.
 
@@ -554,6 +602,12 @@ def find_strata(
             apart=apart,
         )
     labels = absorb_boundary_shells(labels, dims, neighbors, min_size=min_size)
+    band = junction_bands(labels, dims, neighbors, min_size=min_size)
+    if band.any():
+        # a band's points are junction points: each on its own, below any stratum's size
+        labels = np.unique(
+            np.where(band, labels.max() + 1 + np.arange(n_samples), labels), return_inverse=True
+        )[1].ravel()
     labels, strata_dims, weights = order_strata(labels, dims, min_size)
     if crossing.any():
         labels = assign_crossing_points(X, labels, dims, crossing)
