@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sklearn_strata.datasets import (
     add_redundant_columns,
+    make_crossing_circles,
     make_crossing_planes,
     make_high_dim_strata,
     make_line_disk_ball,
@@ -62,6 +63,9 @@ CASES = [
     # sphere_line_cube with 2 constant and 3 (rescaled) copied columns: X is in R^17, the
     # returned space (truth, distances) stays in the R^12 of the first 12 columns.
     ("sphere_line_cube_D12_redundant", _sphere_line_cube_redundant, 12, 0.0),
+    # Two unit circles crossing twice at 45 degrees: near the crossings the smoothed
+    # tangents turn from one circle to the other.
+    ("crossing_circles_45_D10_n0.01", partial(make_crossing_circles, angle=45.0), 10, 0.01),
 ]
 
 
