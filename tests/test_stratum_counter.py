@@ -391,6 +391,28 @@ def test_a_band_of_junction_readings_is_not_a_stratum():
     assert sorted(strata_dims.tolist()) == [2, 3]
 
 
+def test_three_lines_through_one_point_are_three_strata():
+    """Three segments crossing at one point at 60 degrees: around the point the readings
+    are 2 (the star spans a plane there), a blob larger than a junction's debris that cut
+    the segments into six pieces (seven strata before). The arms paired through the blob
+    pass through all its points: it is the junction, and the segments are three strata."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (3, 1000))
+    angles = np.radians([0, 60, 120])
+    X = np.concatenate([np.c_[x[k] * np.cos(a), x[k] * np.sin(a)] for k, a in enumerate(angles)])
+    X = np.c_[X, np.zeros((3000, 3))] + 0.005 * rng.normal(size=(3000, 5))
+    y = np.repeat([0, 1, 2], 1000)
+    dims = np.where(np.linalg.norm(X[:, :2], axis=1) < 0.07, 2, 1)
+    assert (dims == 2).sum() >= 60
+    labels, strata_dims, _ = find_strata(
+        X, dims, n_neighbors=10, tangents=local_pca_tangents(X, 20), max_tangent_angle=30.0
+    )
+    assert strata_dims.tolist() == [1, 1, 1]
+    kept = labels >= 0
+    assert np.all(labels[dims == 2] == -1)
+    assert adjusted_rand_score(y[kept], labels[kept]) == 1.0
+
+
 def test_crossing_points_leave_an_unevenly_sampled_stratum_whole():
     """A noisy circle sampled twenty times more densely on one side than the other, and a
     noisy sphere, have no crossing: no point is cut out and each stays one stratum."""

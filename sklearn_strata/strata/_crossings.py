@@ -196,7 +196,7 @@ def crossing_points(X, labels, dims, kneighbors, *, max_angle, min_size=1):
     return crossing
 
 
-def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, min_size=1):
+def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, radius, min_size=1):
     """Rejoin the arms of every stratum that passes through a junction.
 
     A junction is a connected group of crossing points and of points in components
@@ -206,7 +206,10 @@ def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, 
     :func:`~sklearn_strata.strata._frames._continuation_angle` of their frames where they
     enter the junction (:func:`~sklearn_strata.strata._frames._end_frame` on their ``30``
     points nearest to it, the step between the two centroids as the gap), each arm once
-    per junction, pairs up to ``max_angle``.
+    per junction, pairs up to ``max_angle``. A larger component of higher dimension that
+    arms of one dimension meet at (three lines crossing at one point read 2 around it) is
+    the junction itself when the arms paired through it pass within ``radius`` of 95% of
+    its points; its points are then junction points.
 
     Parameters
     ----------
@@ -222,6 +225,9 @@ def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, 
         Neighbor indices of every point (the point itself excluded).
     max_angle : float
         Largest continuation angle of a pair, in degrees.
+    radius : float
+        How near the paired arms must pass to the points of a higher-dimensional
+        component for it to be a junction.
     min_size : int, default=1
         Smaller components are part of the crossing, not arms.
 
@@ -233,6 +239,8 @@ def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, 
         One point of each of two arms that went on through a junction on other arms; the
         merge across gaps (:func:`~sklearn_strata.strata._graph.merge_aligned_components`)
         leaves their strata apart.
+    swallowed : ndarray of shape (n_samples,), dtype bool
+        The points of higher-dimensional components found to be junctions.
     """
     n_features = X.shape[1]
     sizes = np.bincount(labels)
@@ -250,13 +258,13 @@ def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, 
     order = np.argsort(labels, kind="stable")
     members = np.split(order, np.cumsum(sizes)[:-1])
     pairs, apart = [], []
-    for group in np.unique(touching[:, 0]):
-        arms = [c for c in touching[touching[:, 0] == group, 1] if 0 < modes[c] < n_features]
-        if len(arms) == len(set(modes[arms])):
-            continue  # no two arms of one dimension meet here
-        group_points = X[junction == group]
-        frames = {c: _end_frame(X[members[c]], group_points, _ARM_POINTS, modes[c]) for c in arms}
-        scored = [
+
+    def pair_through(arms, junction_points):
+        """Pair the arms of equal dimension that meet at one junction; their frames."""
+        frames = {
+            c: _end_frame(X[members[c]], junction_points, _ARM_POINTS, modes[c]) for c in arms
+        }
+        scored = sorted(
             (
                 _continuation_angle(frames[a], frames[b], frames[b][1] - frames[a][1], max_angle),
                 a,
@@ -265,26 +273,68 @@ def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, 
             for i, a in enumerate(arms)
             for b in arms[i + 1 :]
             if modes[a] == modes[b]
-        ]
+        )
         partner = {}
-        for angle, a, b in sorted(scored):
+        for angle, a, b in scored:
             if angle <= max_angle and a not in partner and b not in partner:
                 partner[a], partner[b] = b, a
-                pairs.append((a, b))
-        # arms that each went on through the crossing on another arm stay apart
-        for a, b in combinations(sorted(partner), 2):
-            if partner[a] != b:
-                apart.append((first[a], first[b]))
+        return partner, frames
+
+    def keep(partner):
+        pairs.extend((a, b) for a, b in partner.items() if a < b)
+        # arms that each went on through the junction on another arm stay apart
+        apart.extend(
+            (first[a], first[b]) for a, b in combinations(sorted(partner), 2) if partner[a] != b
+        )
+
+    for group in np.unique(touching[:, 0]):
+        arms = [c for c in touching[touching[:, 0] == group, 1] if 0 < modes[c] < n_features]
+        if len(arms) > len(set(modes[arms])):  # two arms of one dimension meet here
+            keep(pair_through(arms, X[junction == group])[0])
+
+    # A component of higher dimension where arms meet may be the junction itself (three
+    # lines crossing at one point read 2 around it): it is when the arms paired through it
+    # pass within ``radius`` of its points.
+    swallowed = np.zeros(labels.size, dtype=bool)
+    big = ~debris[rows] & ~debris[cols] & (labels[rows] != labels[cols])
+    meeting = np.unique(np.c_[labels[rows[big]], labels[cols[big]]], axis=0)
+    meeting = meeting[(modes[meeting[:, 1]] > 0) & (modes[meeting[:, 1]] < modes[meeting[:, 0]])]
+    for host in np.unique(meeting[:, 0]):
+        # the host and the junction debris around it
+        region = _groups(debris | (labels == host), neighbors)
+        region = np.isin(region, np.unique(region[members[host]]))
+        edge = region[rows] & ~region[cols]
+        arms = np.unique(labels[cols[edge & ~debris[cols]]])
+        arms = arms[(modes[arms] > 0) & (modes[arms] < modes[host])]
+        for d in np.unique(modes[arms]):
+            same = [c for c in arms if modes[c] == d]
+            if len(same) < 2:
+                continue
+            partner, frames = pair_through(same, X[region])
+            if partner and _passes_within(X[members[host]], [frames[c] for c in partner], radius):
+                keep(partner)
+                swallowed[members[host]] = True
+                break
     apart = np.asarray(apart, dtype=np.intp).reshape(-1, 2)
     if not pairs:
-        return labels, apart
+        return labels, apart, swallowed
     pairs = np.asarray(pairs)
     n_comp = sizes.size
     graph = sparse.coo_matrix(
         (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n_comp, n_comp)
     )
     _, merged = connected_components(graph, directed=False)
-    return merged[labels].astype(np.intp), apart
+    return merged[labels].astype(np.intp), apart, swallowed
+
+
+def _passes_within(points, frames, radius):
+    """Whether 95% of ``points`` lie within ``radius`` of one of the frames' planes."""
+    nearest = np.full(points.shape[0], np.inf)
+    for tangent, centroid, _ in frames:
+        offset = points - centroid
+        normal = offset - (offset @ tangent) @ tangent.T
+        nearest = np.minimum(nearest, np.linalg.norm(normal, axis=1))
+    return np.percentile(nearest, 95) <= radius
 
 
 def assign_crossing_points(X, labels, dims, crossing, *, n_neighbors=20):

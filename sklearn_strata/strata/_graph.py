@@ -576,15 +576,17 @@ def find_strata(
             (adjacency.data[kept], (adjacency.row[kept], adjacency.col[kept])),
             shape=adjacency.shape,
         ).tocsr()
-        labels, apart = match_through_crossings(
+        labels, apart, swallowed = match_through_crossings(
             X,
             component_labels(adjacency),
             dims,
             crossing,
             neighbors,
             max_angle=max_angle,
+            radius=(merge_radius or 3.0) * neighbor_scale(X, n_neighbors, distances),
             min_size=min_size,
         )
+        crossing = crossing | swallowed
         # every crossing point on its own until the strata are known
         labels = np.unique(
             np.where(crossing, labels.max() + 1 + np.arange(n_samples), labels), return_inverse=True
