@@ -53,8 +53,9 @@ _TARGET_RATIO = 0.03
 # noisier or more curved at every scale than a 30 degree crossing is wide (0.07).
 _MAX_RATIO = 0.1
 # Points of an arm fitted where it enters a crossing: its own points nearest to it. Ten
-# points of a circle with noise 0.01 spanned 0.04 and turned by tens of degrees.
-_ARM_POINTS = 30
+# points of a circle with noise 0.01 spanned 0.04 and turned by tens of degrees; 30 points
+# of a segment with noise 0.01 in R^10 still missed one of three segments through a point.
+_ARM_POINTS = 60
 # Centers the scale is chosen on (of each component).
 _SCALE_CENTERS = 2000
 # Rows of the batched eigen-decompositions.
@@ -298,7 +299,10 @@ def match_through_crossings(X, labels, dims, crossing, neighbors, *, max_angle, 
     swallowed = np.zeros(labels.size, dtype=bool)
     big = ~debris[rows] & ~debris[cols] & (labels[rows] != labels[cols])
     meeting = np.unique(np.c_[labels[rows[big]], labels[cols[big]]], axis=0)
-    meeting = meeting[(modes[meeting[:, 1]] > 0) & (modes[meeting[:, 1]] < modes[meeting[:, 0]])]
+    # Only curves: the arms of surfaces meet along curves, where frames fitted on the
+    # points nearest the whole junction describe the junction, not the arm (two crossing
+    # spheres: both frames were the plane of their circle of contact).
+    meeting = meeting[(modes[meeting[:, 1]] == 1) & (modes[meeting[:, 0]] > 1)]
     for host in np.unique(meeting[:, 0]):
         # the host and the junction debris around it
         region = _groups(debris | (labels == host), neighbors)

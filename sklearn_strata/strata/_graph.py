@@ -406,7 +406,9 @@ def absorb_boundary_shells(labels, dims, neighbors, *, min_size=1, min_interior=
     return labels
 
 
-def junction_bands(labels, dims, neighbors, *, min_size=1, min_interior=0.8):
+def junction_bands(
+    labels, dims, neighbors, *, min_size=1, min_interior=0.8, min_interior_between=0.9
+):
     """Components that are bands of junction readings between strata of lower dimension.
 
     Where two ``d``-dimensional strata cross, the points within about one smoothing level
@@ -415,7 +417,10 @@ def junction_bands(labels, dims, neighbors, *, min_size=1, min_interior=0.8):
     fraction (as in :func:`absorb_boundary_shells`) is below ``min_interior`` and whose
     outside neighbors mostly belong to a component of lower dimension is such a band, not
     a stratum (two spheres crossing along a circle: a band of 3 readings with interior
-    fraction 0.76; every stratum of the benchmark presets 0.97-1.00).
+    fraction 0.76; every stratum of the benchmark presets 0.97-1.00). A band that lies
+    between two strata of lower dimension (each at least a quarter of its outside
+    neighbors) is one up to ``min_interior_between`` (the pieces of such a band, merged
+    across the gaps between them: 0.87).
 
     Parameters
     ----------
@@ -429,6 +434,8 @@ def junction_bands(labels, dims, neighbors, *, min_size=1, min_interior=0.8):
         Components with fewer points take no part.
     min_interior : float, default=0.8
         Interior fraction below which a component may be a band.
+    min_interior_between : float, default=0.9
+        The same, for a component between two strata of lower dimension.
 
     Returns
     -------
@@ -445,9 +452,12 @@ def junction_bands(labels, dims, neighbors, *, min_size=1, min_interior=0.8):
         around = labels[neighbors[members]]
         interior = np.mean(np.mean(around == c, axis=1) >= 0.5)
         outside = around[around != c]
-        if interior >= min_interior or outside.size == 0:
+        if interior >= min_interior_between or outside.size == 0:
             continue
-        if modes[np.bincount(outside).argmax()] < modes[c]:
+        shares = np.bincount(outside, minlength=modes.size) / outside.size
+        lower = shares * (modes < modes[c])
+        between = np.sum(lower >= 0.25) >= 2
+        if lower.max() == shares.max() and (interior < min_interior or between):
             band |= members
     return band
 
