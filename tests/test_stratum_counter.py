@@ -328,6 +328,29 @@ def test_noisy_circles_crossing_are_two_strata(tilt):
     assert strata_dims.tolist() == [1]
 
 
+def test_strata_grow_into_a_crossing_along_their_tangents():
+    """Points cut out at a crossing are labelled by the stratum whose tangents reach them:
+    an X of two segments at 60 degrees, the points near its center unlabelled."""
+    from sklearn_strata.strata._crossings import grow_into_crossings
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (2, 500))
+    directions = np.array([[1.0, 0.0], [np.cos(np.pi / 3), np.sin(np.pi / 3)]])
+    X = np.concatenate([x[k][:, None] * directions[k] for k in range(2)])
+    y = np.repeat([0, 1], 500)
+    tangents = np.repeat(
+        np.stack([np.c_[u, [-u[1], u[0]]] for u in directions]), 500, axis=0
+    )
+    center = np.linalg.norm(X, axis=1) < 0.2
+    labels = np.where(center, -1, y)
+    _, neighbors = NearestNeighbors(n_neighbors=10).fit(X).kneighbors()
+    grown = grow_into_crossings(
+        labels, np.ones(1000, dtype=int), center, neighbors, tangents, max_angle=30.0
+    )
+    assert np.all(grown[~center] == y[~center])
+    assert np.mean(grown[center] == y[center]) >= 0.95
+
+
 def test_strata_through_a_junction_go_on_on_their_own_arms():
     """A line through a circle's center crosses it twice; the points near the crossings
     read 2 (both strata at once) and cut the circle into two arcs and the line into three

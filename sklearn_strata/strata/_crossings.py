@@ -37,9 +37,14 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
-from ._frames import _component_modes, _continuation_angle, _end_frame
+from ._frames import _component_modes, _continuation_angle, _end_frame, max_principal_angles
 
-__all__ = ["assign_crossing_points", "crossing_points", "match_through_crossings"]
+__all__ = [
+    "assign_crossing_points",
+    "crossing_points",
+    "grow_into_crossings",
+    "match_through_crossings",
+]
 
 # Points of a ball at most (a thinning of them).
 _MAX_BALL = 128
@@ -357,6 +362,64 @@ def _passes_through(points, arms, junction_points, radius):
         near = arm_points[np.argsort(gap[:, 0], kind="stable")[: 2 * _ARM_POINTS]]
         spread = max(spread, np.percentile(_plane_distances(near, frame), 95))
     return np.percentile(nearest, 95) <= min(radius, spread)
+
+
+def grow_into_crossings(labels, dims, crossing, neighbors, tangents, *, max_angle):
+    """Let every stratum grow into the crossings along its own tangent spaces.
+
+    Round after round, an unlabelled crossing point takes the stratum most of its labelled
+    neighbors of the same dimension belong to, counting only those whose tangent space
+    turns from its own by at most ``max_angle``: each stratum enters a crossing as far as
+    its tangents carry it (a cap of a sphere above a plane that cuts it is reached from
+    the sphere, not across the 45 degree turn from the plane).
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_samples,)
+        Strata (``-1`` unlabelled).
+    dims : ndarray of shape (n_samples,)
+        Integer local dimensions.
+    crossing : ndarray of shape (n_samples,), dtype bool
+        Points that may be labelled; only those labelled ``-1`` change.
+    neighbors : ndarray of shape (n_samples, k)
+        Neighbor indices of every point (the point itself excluded).
+    tangents : ndarray of shape (n_samples, n_features, m)
+        Orthonormal tangent bases, most tangent column first.
+    max_angle : float
+        Largest principal angle (degrees) along which a label passes.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+        Strata, with the crossing points reached labelled.
+    """
+    labels = np.asarray(labels).copy()
+    n_features = tangents.shape[1]
+    todo = np.flatnonzero(crossing & (labels < 0) & (dims > 0) & (dims < n_features))
+    if todo.size == 0:
+        return labels
+    rows = np.repeat(todo, neighbors.shape[1])
+    cols = neighbors[todo].ravel()
+    same = dims[rows] == dims[cols]
+    rows, cols = rows[same], cols[same]
+    along = np.zeros(rows.size, dtype=bool)
+    for d in np.unique(dims[rows]):
+        edges = np.flatnonzero(dims[rows] == d)
+        angles = max_principal_angles(tangents[rows[edges], :, :d], tangents[cols[edges], :, :d])
+        along[edges] = angles <= max_angle
+    rows, cols = rows[along], cols[along]
+    n_strata = labels.max() + 1
+    for _ in range(labels.size):
+        voting = labels[cols] >= 0
+        open_rows = labels[rows] < 0
+        use = voting & open_rows
+        if not use.any():
+            break
+        votes = np.zeros((labels.size, n_strata), dtype=np.intp)
+        np.add.at(votes, (rows[use], labels[cols[use]]), 1)
+        reached = np.unique(rows[use])
+        labels[reached] = votes[reached].argmax(axis=1)
+    return labels
 
 
 def assign_crossing_points(X, labels, dims, crossing, *, n_neighbors=20):

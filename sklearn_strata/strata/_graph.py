@@ -26,8 +26,9 @@ The procedure:
    one dimension more between strata that cross is made of junction points;
 6. components smaller than ``min_stratum_size`` are junction points, labelled ``-1``;
 7. strata are ordered by decreasing size; each gets the mode of its local dimensions and
-   its fraction of the labelled points; a crossing point joins the stratum whose local
-   plane passes nearest to it.
+   its fraction of the labelled points; every stratum then grows into the crossings along
+   its own tangent spaces, and a crossing point still unreached joins the stratum whose
+   local plane passes nearest to it.
 """
 
 import numbers
@@ -37,7 +38,12 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
-from ._crossings import assign_crossing_points, crossing_points, match_through_crossings
+from ._crossings import (
+    assign_crossing_points,
+    crossing_points,
+    grow_into_crossings,
+    match_through_crossings,
+)
 from ._frames import _component_modes, _continuation_angle, _end_frame, max_principal_angles
 
 # New points assigned at once by ``assign_strata``: its neighbor distances, indices and
@@ -622,6 +628,9 @@ def find_strata(
         )[1].ravel()
     labels, strata_dims, weights = order_strata(labels, dims, min_size)
     if crossing.any():
+        labels = grow_into_crossings(
+            labels, dims, crossing, neighbors, tangents, max_angle=max_angle
+        )
         labels = assign_crossing_points(X, labels, dims, crossing)
         labelled = labels >= 0
         weights = np.bincount(labels[labelled], minlength=strata_dims.size) / max(labelled.sum(), 1)
