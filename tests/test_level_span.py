@@ -12,6 +12,7 @@ from sklearn_strata.dimension._level_span import (
     sampling_span_corrections,
     span_corrections,
     spanned_directions,
+    spans_as_many,
     spans_no_more,
 )
 
@@ -102,6 +103,25 @@ def test_low_readings_whose_nearest_points_span_no_more_are_no_collapse():
         assert spans_no_more(ball, ball_neighbors, ball, np.full(3000, reading)).mean() < 0.01
     # Too few neighbors: nothing is judged.
     assert not spans_no_more(X, neighbors[:, :15], X, np.ones(len(X))).any()
+
+
+def test_readings_whose_nearest_points_span_as_many_are_confirmed():
+    # A small 3-ball sampled sparsely: its nearest points span 3 directions, also at its
+    # surface, where distance-based estimates read low; a disk's span only 2.
+    rng = np.random.RandomState(0)
+    ball = rng.standard_normal((600, 3))
+    ball *= 0.5 * rng.uniform(size=(600, 1)) ** (1 / 3) / np.linalg.norm(ball, axis=1,
+                                                                         keepdims=True)
+    ball_neighbors = NearestNeighbors(n_neighbors=20).fit(ball).kneighbors(ball)[1]
+    assert spans_as_many(ball, ball_neighbors, ball, np.full(600, 3.0)).mean() > 0.9
+    assert spans_as_many(ball, ball_neighbors, ball, np.full(600, 2.0)).mean() < 0.05
+    # Readings above 3 are not judged from 10 points.
+    assert not spans_as_many(ball, ball_neighbors, ball, np.full(600, 4.0)).any()
+    X, true = _circle_and_disk(noise=0.0)
+    disk = true == 2
+    neighbors = NearestNeighbors(n_neighbors=20).fit(X).kneighbors(X[disk])[1]
+    assert not spans_as_many(X, neighbors, X[disk], np.full(disk.sum(), 3.0)).any()
+    assert spans_as_many(X, neighbors, X[disk], np.full(disk.sum(), 2.0)).mean() > 0.9
 
 
 def test_min_span_points_keeps_every_direction_of_a_flat_stratum():

@@ -122,6 +122,23 @@ def test_unreliable_field_keeps_readings_above_the_reference_unless_they_fill_th
     for reliable, span in [(True, 3), (False, None)]:
         dims, _ = resolve_readings(*args, reliable, noisy=False, span=span)
         np.testing.assert_array_equal(dims, readings)
+    # Readings the nearest training points confirm (a small 3-ball filling the span, read
+    # low by the reference near its surface) stand.
+    dims, _ = resolve_readings(*args, False, noisy=False, span=3,
+                               over_confirmed=np.array([True, False, False]))
+    np.testing.assert_array_equal(dims, [3.0, 2.0, 3.0])
+
+
+def test_confirmed_systematic_over_readings_are_not_replaced():
+    readings, reference = np.full(3, 3.0), np.full(3, 1.9)
+    args = (readings, np.full(3, 0.4), reference, np.ones(3, bool), True)
+    dims, confidence = resolve_readings(*args, over_share=np.ones(3))
+    np.testing.assert_array_equal(dims, [2.0, 2.0, 2.0])
+    dims, confidence = resolve_readings(*args, over_share=np.ones(3),
+                                        over_confirmed=np.array([True, True, False]))
+    np.testing.assert_array_equal(dims, [3.0, 3.0, 2.0])
+    # Still above the reference: not trusted.
+    np.testing.assert_allclose(confidence, 0.0)
 
 
 def test_unreliable_field_on_clean_data_is_confident_only_where_the_reference_agrees():

@@ -128,7 +128,7 @@ def collapsed(dimensions, reference, beyond_noise, noisy):
 
 def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field,
                      noisy=True, over_share=None, linear_field=False, span=None,
-                     collapse_share=None, no_collapse=None):
+                     collapse_share=None, no_collapse=None, over_confirmed=None):
     """Final dimensions and confidences of the readings.
 
     The confidence of a field reading is its cleanness, its margin from the rounding
@@ -200,6 +200,11 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     no_collapse : ndarray of bool of shape (n,), default=None
         Readings that are no collapse whatever the reference says: their nearest training
         points span no more directions (see ``_level_span.spans_no_more``).
+    over_confirmed : ndarray of bool of shape (n,), default=None
+        Readings above the reference that are not replaced, neither as a systematic
+        over-reading nor as a reading of the whole span: their nearest training points
+        span as many directions (see ``_level_span.spans_as_many``). An over-reading
+        keeps confidence 0.
 
     Returns
     -------
@@ -216,6 +221,8 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
         confidence = np.where(unconfirmed, 0.0, confidence)
     if over_share is not None:
         systematic = over & (np.asarray(over_share) >= _SYSTEMATIC_SHARE)
+        if over_confirmed is not None:
+            systematic &= ~np.asarray(over_confirmed)
         dimensions = np.where(systematic, np.round(reference), dimensions)
     collapse = collapsed(dimensions, reference, beyond_noise, noisy)
     if no_collapse is not None:
@@ -230,7 +237,10 @@ def resolve_readings(dimensions, margin, reference, beyond_noise, reliable_field
     if span is not None:
         # A reading of the whole span above the rounded reference: a stratum filling
         # the span reads it in the reference too.
-        replaced |= (dimensions >= span) & (dimensions - reference > 0.5)
+        whole_span = (dimensions >= span) & (dimensions - reference > 0.5)
+        if over_confirmed is not None:
+            whole_span &= ~np.asarray(over_confirmed)
+        replaced |= whole_span
     dimensions = np.where(replaced, np.round(reference), dimensions)
     confidence = np.where(replaced, 0.0, confidence)
     if not noisy:
